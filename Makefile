@@ -1,0 +1,64 @@
+# Safety Hotline — every target a person or CI needs. `make help` lists them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_FLAGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help run test test-unit test-e2e lint typecheck format demo graph messages check-schema clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+var:
+	mkdir -p var
+
+run: $(STAMP) var ## Migrate, load demo data, serve on http://127.0.0.1:8000 with the task worker (Ctrl-C stops both)
+	$(MANAGE) migrate --no-input
+	$(MANAGE) load_demo
+	$(MANAGE) serve --host $(HOST) --port $(PORT)
+
+demo: $(STAMP) var ## Load the demo district and users (idempotent)
+	$(MANAGE) migrate --no-input
+	$(MANAGE) load_demo
+
+test: $(STAMP) var lint typecheck test-unit test-e2e ## Lint, type-check and run the whole suite
+
+test-unit: $(STAMP) var ## The suite without the browser tests
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -p no:playwright tests --ignore=tests/e2e $(PYTEST_FLAGS)
+
+test-e2e: $(STAMP) var ## Browser and live-server tests (headless Chromium)
+	@if [ -d tests/e2e ] && ls tests/e2e/test_*.py >/dev/null 2>&1; then \
+	  DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest tests/e2e $(PYTEST_FLAGS); \
+	else echo "no browser tests yet"; fi
+
+lint: $(STAMP) ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## Apply ruff formatting and safe fixes
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: $(STAMP) ## mypy with the Django and DRF plugins
+	$(BIN)/mypy .
+
+graph: $(STAMP) ## Regenerate docs/case-lifecycle.md from the model's transitions
+	$(MANAGE) lifecycle_graph > docs/case-lifecycle.md
+
+messages: $(STAMP) ## Extract and compile translations (zh-hans, en)
+	$(MANAGE) makemessages -l zh_Hans -l en --ignore '.venv/*' --ignore 'var/*'
+	$(MANAGE) compile_translations
+
+clean: ## Remove the virtualenv and local data
+	rm -rf $(VENV) var

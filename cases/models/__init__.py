@@ -1,0 +1,21 @@
+from cases.models.calendar import CalendarDay, CalendarYear
+from cases.models.case import Attachment, Case, CaseReporter, Category, Channel, HazardLevel, AccidentGrade, State
+from cases.models.event import CaseEvent, EventKind, IdentityAccess
+from cases.models.reporter import Reporter
+
+__all__ = [
+    "AccidentGrade",
+    "Attachment",
+    "CalendarDay",
+    "CalendarYear",
+    "Case",
+    "CaseEvent",
+    "CaseReporter",
+    "Category",
+    "Channel",
+    "EventKind",
+    "HazardLevel",
+    "IdentityAccess",
+    "Reporter",
+    "State",
+]

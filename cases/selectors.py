@@ -1,0 +1,54 @@
+"""Reads of cases, always scoped to what the user may see.
+
+A case the user may not see behaves exactly like one that does not exist: same 404, same
+message, absent from every list and count.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from cases.models import Case, CaseEvent
+from cases.models.case import TOWN_VISIBLE_STATES, State
+from config.errors import NotFound
+from directory.access import BUREAU_CASE_ROLES, access_for
+from directory.models import Role
+
+
+def cases_visible_to(user: Any) -> QuerySet[Case]:
+    access = access_for(user)
+    cases = Case.objects.all()
+    if access.has_bureau_role(*BUREAU_CASE_ROLES):
+        return cases
+    scope = Q(pk__in=[])
+    if access.has_bureau_role(Role.INTAKE):
+        scope |= Q(state=State.RECEIVED) | Q(entered_by=access.user_id)
+    if access.town_ids:
+        scope |= Q(town__in=access.town_ids, state__in=TOWN_VISIBLE_STATES)
+    return cases.filter(scope)
+
+
+def case_list(user: Any) -> QuerySet[Case]:
+    return cases_visible_to(user).select_related("town", "enterprise", "suggested_town")
+
+
+def case_get(user: Any, reference: str, *, for_update: bool = False) -> Case:
+    cases = cases_visible_to(user).select_related("town", "enterprise", "suggested_town", "reporter", "merged_into")
+    if for_update:
+        cases = cases.select_for_update(of=("self",))
+    case = cases.filter(reference=reference).first()
+    if case is None:
+        raise NotFound(_("No case with this reference is visible to you."))
+    return case
+
+
+def case_timeline(case: Case) -> QuerySet[CaseEvent]:
+    return case.events.select_related("actor").order_by("id")
+
+
+def case_public_timeline(case: Case) -> QuerySet[CaseEvent]:
+    """What the reporter sees with their receipt: public notes, questions, their own follow-ups."""
+    return case.events.filter(public=True).order_by("id")

@@ -1,0 +1,82 @@
+"""Working days on the Chinese calendar, from the holiday table administrators keep.
+
+The table is seeded from chinesecalendar, which knows only the years the State Council has
+published. For a year not in the table the calendar assumes Monday–Friday and says so, so a
+deadline that reaches into next year is computed (and marked as an estimate) instead of crashing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models.signals import post_delete, post_save
+
+from cases.models import CalendarDay, CalendarYear
+
+logger = logging.getLogger(__name__)
+
+_CACHE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Deadline:
+    date: date
+    estimated: bool  # True when a year without a published schedule was crossed
+
+
+class WorkCalendar:
+    def __init__(self, exceptions: dict[date, bool], known_years: frozenset[int]) -> None:
+        self.exceptions = exceptions
+        self.known_years = known_years
+
+    def is_workday(self, day: date) -> bool:
+        if day in self.exceptions:
+            return self.exceptions[day]
+        return day.weekday() < 5
+
+    def add_workdays(self, start: date, workdays: int) -> Deadline:
+        """The day on which ``workdays`` full working days after ``start`` have passed."""
+        day = start
+        remaining = workdays
+        estimated = start.year not in self.known_years
+        while remaining > 0:
+            day += timedelta(days=1)
+            estimated = estimated or day.year not in self.known_years
+            if self.is_workday(day):
+                remaining -= 1
+        if estimated:
+            logger.warning("No holiday schedule for %s; deadline %s assumes Monday–Friday.", day.year, day)
+        return Deadline(day, estimated)
+
+    def workdays_between(self, start: date, end: date) -> int:
+        """Working days after ``start`` up to and including ``end`` (negative when end is earlier)."""
+        if end < start:
+            return -self.workdays_between(end, start)
+        return sum(1 for offset in range(1, (end - start).days + 1) if self.is_workday(start + timedelta(days=offset)))
+
+
+_cached: tuple[float, WorkCalendar] | None = None
+
+
+def calendar() -> WorkCalendar:
+    """The calendar from the table, cached in the process for a few minutes and cleared on edits."""
+    global _cached
+    if _cached is not None and time.monotonic() - _cached[0] < _CACHE_SECONDS:
+        return _cached[1]
+    exceptions = dict(CalendarDay.objects.values_list("date", "is_workday"))
+    known = frozenset(CalendarYear.objects.values_list("year", flat=True))
+    _cached = (time.monotonic(), WorkCalendar(exceptions, known))
+    return _cached[1]
+
+
+def clear_cache(**_: object) -> None:
+    global _cached
+    _cached = None
+
+
+for _model in (CalendarDay, CalendarYear):
+    post_save.connect(clear_cache, sender=_model, dispatch_uid=f"workdays-{_model.__name__}-save")
+    post_delete.connect(clear_cache, sender=_model, dispatch_uid=f"workdays-{_model.__name__}-delete")
