@@ -71,7 +71,8 @@ def database_from_url(url: str, base_dir: Path) -> dict[str, object]:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(path),
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
-            "TEST": {"NAME": str(base_dir / "var" / "test.sqlite3")},
+            # A file (not memory) so live-server tests can share it; one per process so parallel runs don't clash.
+            "TEST": {"NAME": str(base_dir / "var" / f"test-{os.getpid()}.sqlite3")},
         }
     if parsed.scheme in {"postgres", "postgresql"}:
         query = parse_qs(parsed.query)

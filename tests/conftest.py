@@ -104,3 +104,17 @@ def case_in(users: dict[str, Any], town_a: Town) -> Callable[[str], Case]:
         return case
 
     return make
+
+
+@pytest.fixture
+def fake_twilio(settings: Any) -> Any:
+    """A fake Twilio API on loopback, with the settings of a real account pointing at it."""
+    from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, start_fake_twilio
+
+    fake = start_fake_twilio()
+    settings.TWILIO_ACCOUNT_SID = ACCOUNT_SID
+    settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN
+    settings.TWILIO_API_BASE = fake.base_url
+    yield fake
+    fake.server.shutdown()
+    fake.server.server_close()

@@ -126,9 +126,9 @@ TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
 TWILIO_API_BASE = env_str("TWILIO_API_BASE", "")  # tests point the real client at a loopback fake
 TWILIO_SMS_NUMBER = env_str("TWILIO_SMS_NUMBER", "+861069000000")
 TWILIO_VOICE_NUMBER = env_str("TWILIO_VOICE_NUMBER", "+861069000000")
-# Without an account the hotline runs in sandbox mode: outbound messages land in the outbox.
-TWILIO_SANDBOX = not (TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN)
-TWILIO_SANDBOX_AUTH_TOKEN = "sandbox-auth-token"
+# Without an account the hotline runs in sandbox mode (config.twilio.sandbox()): outbound
+# messages land in the outbox and webhooks are signed with this local token by the simulator.
+TWILIO_SANDBOX_AUTH_TOKEN = env_str("TWILIO_SANDBOX_AUTH_TOKEN", "sandbox-auth-token")
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "hotline@localhost")
