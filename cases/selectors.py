@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseEvent
 from cases.models.case import TOWN_VISIBLE_STATES, State
+from cases.receipts import parse_receipt, password_matches, receipt_index
 from config.errors import NotFound
 from directory.access import BUREAU_CASE_ROLES, access_for
 from directory.models import Role
@@ -52,3 +53,21 @@ def case_timeline(case: Case) -> QuerySet[CaseEvent]:
 def case_public_timeline(case: Case) -> QuerySet[CaseEvent]:
     """What the reporter sees with their receipt: public notes, questions, their own follow-ups."""
     return case.events.filter(public=True).order_by("id")
+
+
+def case_for_receipt(receipt: str, password: str | None = None) -> Case | None:
+    """The reporter's own case, by receipt (and password where one was set).
+
+    Returns None for a wrong receipt and a wrong password alike, so callers cannot tell which.
+    ``password=None`` is for channels that prove the reporter otherwise (SMS from the same number,
+    the IVR): it still needs the exact receipt.
+    """
+    digits = parse_receipt(receipt)
+    if digits is None:
+        return None
+    case = Case.objects.select_related("reporter", "town").filter(receipt_index=receipt_index(digits)).first()
+    if case is None:
+        return None
+    if password is not None and not password_matches(password, case.receipt_password):
+        return None
+    return case
