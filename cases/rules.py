@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
+from cases.models.states import OPEN_STATES
 from directory.access import BUREAU_CASE_ROLES, access_for
 from directory.models import Role
 
@@ -53,7 +54,9 @@ def _condition(field: str, message: str) -> Callable[[Callable[[Case], bool]], C
     return decorate
 
 
-@_condition("findings", _("Record the findings first: whether the report is substantiated and, if so, the hazard level."))
+@_condition(
+    "findings", _("Record the findings first: whether the report is substantiated and, if so, the hazard level.")
+)
 def findings_recorded(case: Case) -> bool:
     if case.substantiated is None:
         return False
@@ -67,8 +70,6 @@ def town_chosen(case: Case) -> bool:
 
 @_condition("merged_into", _("A case can only be merged into another case that is still open."))
 def survivor_is_open(case: Case) -> bool:
-    from cases.models.case import OPEN_STATES
-
     survivor = case.merged_into
     return survivor is not None and survivor.pk != case.pk and survivor.state in OPEN_STATES
 

@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseEvent
-from cases.models.case import TOWN_VISIBLE_STATES, State
+from cases.models.states import TOWN_VISIBLE_STATES, State
 from cases.receipts import parse_receipt, password_matches, receipt_index
 from config.errors import NotFound
 from directory.access import BUREAU_CASE_ROLES, access_for

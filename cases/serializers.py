@@ -37,8 +37,20 @@ class CaseEventOutput(serializers.ModelSerializer[CaseEvent]):
 
     class Meta:
         model = CaseEvent
-        fields = ["id", "kind", "name", "actor", "from_state", "to_state", "reason", "text", "changes", "public",
-                  "reply_to", "created_at"]
+        fields = [
+            "id",
+            "kind",
+            "name",
+            "actor",
+            "from_state",
+            "to_state",
+            "reason",
+            "text",
+            "changes",
+            "public",
+            "reply_to",
+            "created_at",
+        ]
 
     def get_actor(self, event: CaseEvent) -> str | None:
         return event.actor.get_username() if event.actor else None
@@ -51,8 +63,20 @@ class CaseListOutput(serializers.ModelSerializer[Case]):
 
     class Meta:
         model = Case
-        fields = ["reference", "state", "channel", "category", "town", "suggested_town", "enterprise",
-                  "enterprise_name", "created_at", "due_date", "due_date_estimated", "overdue"]
+        fields = [
+            "reference",
+            "state",
+            "channel",
+            "category",
+            "town",
+            "suggested_town",
+            "enterprise",
+            "enterprise_name",
+            "created_at",
+            "due_date",
+            "due_date_estimated",
+            "overdue",
+        ]
 
     def get_overdue(self, case: Case) -> bool:
         today = self.context.get("today")
@@ -67,11 +91,32 @@ class CaseDetailOutput(CaseListOutput):
     allowed_actions = serializers.SerializerMethodField()
 
     class Meta(CaseListOutput.Meta):
-        fields = [*CaseListOutput.Meta.fields, "description", "address", "reporter", "merged_into", "referred_to",
-                  "decision_reason", "accepted_at", "closed_at", "feedback_at", "extension_workdays",
-                  "extension_reason", "overdue_workdays", "substantiated", "hazard_level", "illegal_acts",
-                  "fine_amount", "rectification", "concealed_deaths", "accident_grade", "findings_summary",
-                  "result_for_reporter", "timeline", "allowed_actions"]
+        fields = [
+            *CaseListOutput.Meta.fields,
+            "description",
+            "address",
+            "reporter",
+            "merged_into",
+            "referred_to",
+            "decision_reason",
+            "accepted_at",
+            "closed_at",
+            "feedback_at",
+            "extension_workdays",
+            "extension_reason",
+            "overdue_workdays",
+            "substantiated",
+            "hazard_level",
+            "illegal_acts",
+            "fine_amount",
+            "rectification",
+            "concealed_deaths",
+            "accident_grade",
+            "findings_summary",
+            "result_for_reporter",
+            "timeline",
+            "allowed_actions",
+        ]
 
     def get_overdue_workdays(self, case: Case) -> int:
         return overdue_workdays(case, self.context.get("today"))

@@ -58,25 +58,27 @@ class WorkCalendar:
         return sum(1 for offset in range(1, (end - start).days + 1) if self.is_workday(start + timedelta(days=offset)))
 
 
-_cached: tuple[float, WorkCalendar] | None = None
+class _CalendarCache:
+    """The calendar from the table, kept in the process for a few minutes and dropped on edits."""
+
+    def __init__(self) -> None:
+        self.loaded_at = 0.0
+        self.calendar: WorkCalendar | None = None
+
+    def get(self) -> WorkCalendar:
+        if self.calendar is None or time.monotonic() - self.loaded_at > _CACHE_SECONDS:
+            exceptions = dict(CalendarDay.objects.values_list("date", "is_workday"))
+            known = frozenset(CalendarYear.objects.values_list("year", flat=True))
+            self.calendar, self.loaded_at = WorkCalendar(exceptions, known), time.monotonic()
+        return self.calendar
+
+    def clear(self, **_: object) -> None:
+        self.calendar = None
 
 
-def calendar() -> WorkCalendar:
-    """The calendar from the table, cached in the process for a few minutes and cleared on edits."""
-    global _cached
-    if _cached is not None and time.monotonic() - _cached[0] < _CACHE_SECONDS:
-        return _cached[1]
-    exceptions = dict(CalendarDay.objects.values_list("date", "is_workday"))
-    known = frozenset(CalendarYear.objects.values_list("year", flat=True))
-    _cached = (time.monotonic(), WorkCalendar(exceptions, known))
-    return _cached[1]
-
-
-def clear_cache(**_: object) -> None:
-    global _cached
-    _cached = None
-
+_cache = _CalendarCache()
+calendar = _cache.get
 
 for _model in (CalendarDay, CalendarYear):
-    post_save.connect(clear_cache, sender=_model, dispatch_uid=f"workdays-{_model.__name__}-save")
-    post_delete.connect(clear_cache, sender=_model, dispatch_uid=f"workdays-{_model.__name__}-delete")
+    post_save.connect(_cache.clear, sender=_model, dispatch_uid=f"workdays-{_model.__name__}-save")
+    post_delete.connect(_cache.clear, sender=_model, dispatch_uid=f"workdays-{_model.__name__}-delete")

@@ -53,13 +53,19 @@ def load_directory() -> None:
     for code, name, name_en, keywords, digit, duty in TOWNS:
         towns[code], _ = Town.objects.update_or_create(
             code=code,
-            defaults={"name": name, "name_en": name_en, "sms_keywords": keywords, "ivr_digit": digit,
-                      "duty_phone": duty},
+            defaults={
+                "name": name,
+                "name_en": name_en,
+                "sms_keywords": keywords,
+                "ivr_digit": digit,
+                "duty_phone": duty,
+            },
         )
         for village in VILLAGES:
             Village.objects.get_or_create(town=towns[code], name=f"{name[:2]}{village}")
-    parks = [Park.objects.get_or_create(town=towns[code], name=name)[0]
-             for code, names in PARKS.items() for name in names]
+    parks = [
+        Park.objects.get_or_create(town=towns[code], name=name)[0] for code, names in PARKS.items() for name in names
+    ]
     industries = list(INDUSTRY_NAMES)
     for number in range(1, ENTERPRISE_COUNT + 1):
         industry = industries[number % len(industries)]

@@ -141,8 +141,10 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "role", "town"], name="membership_unique"),
             models.CheckConstraint(
-                condition=(models.Q(role__in=list(TOWN_ROLES), town__isnull=False)
-                           | (~models.Q(role__in=list(TOWN_ROLES)) & models.Q(town__isnull=True))),
+                condition=(
+                    models.Q(role__in=sorted(TOWN_ROLES), town__isnull=False)
+                    | (~models.Q(role__in=sorted(TOWN_ROLES)) & models.Q(town__isnull=True))
+                ),
                 name="membership_town_matches_role",
             ),
         ]

@@ -18,11 +18,27 @@ from cases import services
 from cases.models import Case, State
 from directory.models import Role, Town
 from tests.factories import CaseFactory, MembershipFactory, TownFactory, UserFactory
+from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, start_fake_twilio
 
-BUREAU_ROLES = [Role.INTAKE, Role.DISPATCHER, Role.BUREAU_SUPERVISOR, Role.REWARD_APPROVER, Role.FINANCE,
-                Role.ADMINISTRATOR]
-PERSONAS = ["intake", "dispatcher", "bureau_supervisor", "reward_approver", "finance", "administrator",
-            "officer", "town_supervisor", "outsider"]
+BUREAU_ROLES = [
+    Role.INTAKE,
+    Role.DISPATCHER,
+    Role.BUREAU_SUPERVISOR,
+    Role.REWARD_APPROVER,
+    Role.FINANCE,
+    Role.ADMINISTRATOR,
+]
+PERSONAS = [
+    "intake",
+    "dispatcher",
+    "bureau_supervisor",
+    "reward_approver",
+    "finance",
+    "administrator",
+    "officer",
+    "town_supervisor",
+    "outsider",
+]
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -48,12 +64,15 @@ def users(town_a: Town, town_b: Town) -> dict[str, Any]:
     people: dict[str, Any] = {}
     for role in BUREAU_ROLES:
         people[role.value] = MembershipFactory(user=UserFactory(username=role.value), role=role, town=None).user
-    people["officer"] = MembershipFactory(user=UserFactory(username="officer"), role=Role.TOWN_OFFICER,
-                                          town=town_a).user
-    people["town_supervisor"] = MembershipFactory(user=UserFactory(username="town_supervisor"),
-                                                  role=Role.TOWN_SUPERVISOR, town=town_a).user
-    people["outsider"] = MembershipFactory(user=UserFactory(username="outsider"), role=Role.TOWN_OFFICER,
-                                           town=town_b).user
+    people["officer"] = MembershipFactory(
+        user=UserFactory(username="officer"), role=Role.TOWN_OFFICER, town=town_a
+    ).user
+    people["town_supervisor"] = MembershipFactory(
+        user=UserFactory(username="town_supervisor"), role=Role.TOWN_SUPERVISOR, town=town_a
+    ).user
+    people["outsider"] = MembershipFactory(
+        user=UserFactory(username="outsider"), role=Role.TOWN_OFFICER, town=town_b
+    ).user
     return people
 
 
@@ -80,22 +99,28 @@ def case_in(users: dict[str, Any], town_a: Town) -> Callable[[str], Case]:
             (State.ACCEPTED, lambda c: services.case_accept(case=c, by=users["dispatcher"])),
             (State.ASSIGNED, lambda c: services.case_assign(case=c, town=town_a, by=users["dispatcher"])),
             (State.INVESTIGATING, lambda c: services.case_start(case=c, by=users["officer"])),
-            (State.IN_REVIEW, lambda c: (
-                services.case_findings_record(case=c, by=users["officer"], substantiated=True,
-                                              hazard_level="ordinary"),
-                services.case_submit(case=Case.objects.get(pk=c.pk), by=users["officer"]))),
+            (
+                State.IN_REVIEW,
+                lambda c: (
+                    services.case_findings_record(
+                        case=c, by=users["officer"], substantiated=True, hazard_level="ordinary"
+                    ),
+                    services.case_submit(case=Case.objects.get(pk=c.pk), by=users["officer"]),
+                ),
+            ),
             (State.CLOSED, lambda c: services.case_close(case=c, by=users["town_supervisor"])),
         ]
         terminal = {
             State.REJECTED: lambda c: services.case_reject(case=c, by=users["dispatcher"], reason="不属实"),
-            State.REFERRED: lambda c: services.case_refer(case=c, by=users["dispatcher"], agency="市场监管局",
-                                                          reason="不属本局职责"),
+            State.REFERRED: lambda c: services.case_refer(
+                case=c, by=users["dispatcher"], agency="市场监管局", reason="不属本局职责"
+            ),
             State.MERGED: lambda c: services.case_merge(case=c, into=CaseFactory(), by=users["dispatcher"]),
         }
         if state in terminal:
             terminal[state](case)
             return Case.objects.get(pk=case.pk)
-        for target, step in steps:
+        for _target, step in steps:
             if case.state == state:
                 break
             step(case)
@@ -109,8 +134,6 @@ def case_in(users: dict[str, Any], town_a: Town) -> Callable[[str], Case]:
 @pytest.fixture
 def fake_twilio(settings: Any) -> Any:
     """A fake Twilio API on loopback, with the settings of a real account pointing at it."""
-    from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, start_fake_twilio
-
     fake = start_fake_twilio()
     settings.TWILIO_ACCOUNT_SID = ACCOUNT_SID
     settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN

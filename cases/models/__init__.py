@@ -1,5 +1,5 @@
 from cases.models.calendar import CalendarDay, CalendarYear
-from cases.models.case import Attachment, Case, CaseReporter, Category, Channel, HazardLevel, AccidentGrade, State
+from cases.models.case import AccidentGrade, Attachment, Case, CaseReporter, Category, Channel, HazardLevel, State
 from cases.models.event import CaseEvent, EventKind, IdentityAccess
 from cases.models.reporter import Reporter
 

@@ -10,24 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from cases import rules
+from cases.models.states import State
 from directory.models import Enterprise, Town
-
-
-class State(models.TextChoices):
-    RECEIVED = "received", _("Received")
-    ACCEPTED = "accepted", _("Accepted")
-    REJECTED = "rejected", _("Rejected")
-    REFERRED = "referred", _("Referred")
-    MERGED = "merged", _("Merged")
-    ASSIGNED = "assigned", _("Assigned")
-    INVESTIGATING = "investigating", _("Investigating")
-    IN_REVIEW = "in_review", _("In review")
-    CLOSED = "closed", _("Closed")
-
-
-OPEN_STATES = frozenset({State.RECEIVED, State.ACCEPTED, State.ASSIGNED, State.INVESTIGATING, State.IN_REVIEW})
-FINAL_STATES = frozenset({State.REJECTED, State.REFERRED, State.MERGED, State.CLOSED})
-TOWN_VISIBLE_STATES = frozenset({State.ASSIGNED, State.INVESTIGATING, State.IN_REVIEW, State.CLOSED})
 
 
 class Channel(models.TextChoices):
@@ -94,15 +78,28 @@ class Case(ConcurrentTransitionMixin, models.Model):
     receipt_index = models.CharField(max_length=64, unique=True, null=True, editable=False)
     receipt_password = models.CharField(max_length=128, blank=True, editable=False)
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("entered by"),
     )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_cases",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
         verbose_name=_("assigned officer"),
     )
     merged_into = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates", verbose_name=_("merged into")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("merged into"),
     )
     referred_to = models.CharField(_("referred to"), max_length=200, blank=True)
     decision_reason = models.TextField(_("reason of the last decision"), blank=True)
@@ -158,18 +155,33 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def reject(self) -> None:
         pass
 
-    @transition(field=state, source=State.RECEIVED, target=State.REFERRED, permission=rules.may_dispatch,
-                conditions=[rules.referral_agency_named])
+    @transition(
+        field=state,
+        source=State.RECEIVED,
+        target=State.REFERRED,
+        permission=rules.may_dispatch,
+        conditions=[rules.referral_agency_named],
+    )
     def refer(self) -> None:
         pass
 
-    @transition(field=state, source=State.RECEIVED, target=State.MERGED, permission=rules.may_dispatch,
-                conditions=[rules.survivor_is_open])
+    @transition(
+        field=state,
+        source=State.RECEIVED,
+        target=State.MERGED,
+        permission=rules.may_dispatch,
+        conditions=[rules.survivor_is_open],
+    )
     def merge(self) -> None:
         pass
 
-    @transition(field=state, source=State.ACCEPTED, target=State.ASSIGNED, permission=rules.may_dispatch,
-                conditions=[rules.town_chosen])
+    @transition(
+        field=state,
+        source=State.ACCEPTED,
+        target=State.ASSIGNED,
+        permission=rules.may_dispatch,
+        conditions=[rules.town_chosen],
+    )
     def assign(self) -> None:
         pass
 
@@ -181,18 +193,27 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def start(self) -> None:
         pass
 
-    @transition(field=state, source=State.INVESTIGATING, target=State.IN_REVIEW, permission=rules.may_work_in_town,
-                conditions=[rules.findings_recorded])
+    @transition(
+        field=state,
+        source=State.INVESTIGATING,
+        target=State.IN_REVIEW,
+        permission=rules.may_work_in_town,
+        conditions=[rules.findings_recorded],
+    )
     def submit(self) -> None:
         pass
 
-    @transition(field=state, source=State.IN_REVIEW, target=State.INVESTIGATING,
-                permission=rules.may_supervise_town)
+    @transition(field=state, source=State.IN_REVIEW, target=State.INVESTIGATING, permission=rules.may_supervise_town)
     def return_to_officer(self) -> None:
         pass
 
-    @transition(field=state, source=State.IN_REVIEW, target=State.CLOSED, permission=rules.may_supervise_town,
-                conditions=[rules.findings_recorded])
+    @transition(
+        field=state,
+        source=State.IN_REVIEW,
+        target=State.CLOSED,
+        permission=rules.may_supervise_town,
+        conditions=[rules.findings_recorded],
+    )
     def close(self) -> None:
         pass
 
@@ -216,6 +237,9 @@ class CaseReporter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "reporter"], name="case_reporter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} ← {self.reporter_id} ({self.relation})"
 
 
 class Attachment(models.Model):
@@ -250,3 +274,6 @@ class Attachment(models.Model):
         ordering = ["created_at"]
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.original_name or f"{self.source} #{self.pk}"

@@ -51,7 +51,11 @@ class CaseEvent(AppendOnlyModel):
     kind = models.CharField(_("kind"), max_length=16, choices=EventKind.choices)
     name = models.CharField(_("action"), max_length=32, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("actor"),
     )
     from_state = models.CharField(_("from"), max_length=16, blank=True)
@@ -86,3 +90,6 @@ class IdentityAccess(AppendOnlyModel):
         ordering = ["-id"]
         verbose_name = _("identity access")
         verbose_name_plural = _("identity accesses")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.reporter_id} ({self.purpose})"

@@ -77,6 +77,7 @@ def case_create(
             due_date=deadline.date,
             due_date_estimated=deadline.estimated,
         )
-        events.record(case=case, kind=EventKind.CREATED, actor=entered_by, to_state=case.state,
-                      changes={"channel": channel})
+        events.record(
+            case=case, kind=EventKind.CREATED, actor=entered_by, to_state=case.state, changes={"channel": channel}
+        )
     return NewCase(case=case, receipt=receipt)

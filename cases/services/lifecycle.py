@@ -59,8 +59,15 @@ def run_transition(
             if after:
                 after(case)
             case.save()
-            events.record(case=case, kind=EventKind.TRANSITION, name=name, actor=by, from_state=before,
-                          to_state=case.state, reason=reason)
+            events.record(
+                case=case,
+                kind=EventKind.TRANSITION,
+                name=name,
+                actor=by,
+                from_state=before,
+                to_state=case.state,
+                reason=reason,
+            )
     except ConcurrentTransition:
         raise Conflict(
             _("Someone else changed this case at the same time; reload it and try again."), code="concurrent_change"
@@ -114,15 +121,25 @@ def case_merge(*, case: Case, into: Case, by: Any, reason: str = "") -> Case:
     def after(c: Case) -> None:
         _decided(reason)(c)
         CaseReporter.objects.get_or_create(
-            case=into, reporter_id=c.reporter_id,
+            case=into,
+            reporter_id=c.reporter_id,
             defaults={"relation": CaseReporter.Relation.MERGED, "source_case": c},
         )
-        events.record(case=into, kind=EventKind.CHANGE, name="merged_in", actor=by,
-                      changes={"duplicates": [None, c.reference]}, reason=reason)
+        events.record(
+            case=into,
+            kind=EventKind.CHANGE,
+            name="merged_in",
+            actor=by,
+            changes={"duplicates": [None, c.reference]},
+            reason=reason,
+        )
 
     if into.pk == case.pk:
-        raise Conflict(_("A case cannot be merged into itself."), code="transition_not_allowed",
-                       fields={"merged_into": [_("Choose another case.")]})
+        raise Conflict(
+            _("A case cannot be merged into itself."),
+            code="transition_not_allowed",
+            fields={"merged_into": [_("Choose another case.")]},
+        )
     return run_transition(case, "merge", by=by, reason=reason, prepare=prepare, after=after)
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from cases import events, rules
 from cases.models import Case, CaseEvent, EventKind, IdentityAccess, Reporter, State
-from cases.models.case import FINAL_STATES, OPEN_STATES
+from cases.models.states import FINAL_STATES, OPEN_STATES
 from cases.services.deadlines import closure_deadline, set_due
 from config.errors import Conflict, Forbidden
 from directory.access import access_for
@@ -70,10 +70,12 @@ def case_question_ask(*, case: Case, by: Any, text: str) -> CaseEvent:
 def case_followup_add(*, case: Case, text: str, reply_to: CaseEvent | None = None) -> CaseEvent:
     """Something the reporter added: more detail or an answer to an officer's question."""
     if reply_to is not None and (reply_to.case_id != case.pk or reply_to.kind != EventKind.QUESTION):
-        raise Conflict(_("That question does not belong to this report."), code="invalid",
-                       fields={"question": [_("Unknown question.")]})
-    return events.record(case=case, kind=EventKind.FOLLOWUP, text=_text_required(text), public=True,
-                         reply_to=reply_to)
+        raise Conflict(
+            _("That question does not belong to this report."),
+            code="invalid",
+            fields={"question": [_("Unknown question.")]},
+        )
+    return events.record(case=case, kind=EventKind.FOLLOWUP, text=_text_required(text), public=True, reply_to=reply_to)
 
 
 def case_findings_record(*, case: Case, by: Any, **findings: Any) -> Case:
@@ -83,8 +85,9 @@ def case_findings_record(*, case: Case, by: Any, **findings: Any) -> Case:
     if not rules.may_record_findings(case, by):
         raise Forbidden(_("Only the town handling the case records its findings."), code="permission_denied")
     if case.state not in {State.INVESTIGATING, State.IN_REVIEW}:
-        raise Conflict(_("Findings are recorded while the case is being investigated or reviewed."),
-                       code="transition_not_allowed")
+        raise Conflict(
+            _("Findings are recorded while the case is being investigated or reviewed."), code="transition_not_allowed"
+        )
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         changes = _apply_changes(locked, findings)
@@ -101,8 +104,9 @@ def case_update(*, case: Case, by: Any, **values: Any) -> Case:
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
     access = access_for(by)
-    if not (access.has_bureau_role(Role.INTAKE, Role.DISPATCHER, Role.BUREAU_SUPERVISOR)
-            or rules.may_work_in_town(case, by)):
+    if not (
+        access.has_bureau_role(Role.INTAKE, Role.DISPATCHER, Role.BUREAU_SUPERVISOR) or rules.may_work_in_town(case, by)
+    ):
         raise Forbidden(_("Your role may not edit this case."), code="permission_denied")
     if case.state not in OPEN_STATES:
         raise Conflict(_("A case that is no longer open cannot be edited."), code="transition_not_allowed")
@@ -121,8 +125,11 @@ def case_extend(*, case: Case, by: Any, workdays: int, reason: str) -> Case:
     if not rules.may_extend(case, by):
         raise Forbidden(_("Extensions are approved by a bureau supervisor."), code="permission_denied")
     if not 1 <= workdays <= limit:
-        raise Conflict(_("An extension is between 1 and %(limit)s working days.") % {"limit": limit},
-                       code="invalid", fields={"workdays": [_("Out of range.")]})
+        raise Conflict(
+            _("An extension is between 1 and %(limit)s working days.") % {"limit": limit},
+            code="invalid",
+            fields={"workdays": [_("Out of range.")]},
+        )
     reason = _text_required(reason, "reason")
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
@@ -135,8 +142,14 @@ def case_extend(*, case: Case, by: Any, workdays: int, reason: str) -> Case:
         locked.extension_reason = reason
         set_due(locked, closure_deadline(locked))
         locked.save(update_fields=["extension_workdays", "extension_reason", "due_date", "due_date_estimated"])
-        events.record(case=locked, kind=EventKind.EXTENSION, actor=by, reason=reason, public=True,
-                      changes={"due_date": [str(old_due), str(locked.due_date)], "workdays": [0, workdays]})
+        events.record(
+            case=locked,
+            kind=EventKind.EXTENSION,
+            actor=by,
+            reason=reason,
+            public=True,
+            changes={"due_date": [str(old_due), str(locked.due_date)], "workdays": [0, workdays]},
+        )
     return locked
 
 

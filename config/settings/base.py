@@ -74,9 +74,7 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": database_from_url(env_str("DATABASE_URL", "sqlite:///var/hotline.sqlite3"), BASE_DIR)
-}
+DATABASES = {"default": database_from_url(env_str("DATABASE_URL", "sqlite:///var/hotline.sqlite3"), BASE_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "")

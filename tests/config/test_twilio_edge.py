@@ -20,5 +20,6 @@ def test_a_signature_from_twilios_own_validator_is_accepted_and_a_forged_one_is_
     factory = RequestFactory()
     assert twilio.signature_valid(factory.post("/hotline/twilio/sms/", form, HTTP_X_TWILIO_SIGNATURE=good))
     assert not twilio.signature_valid(factory.post("/hotline/twilio/sms/", form, HTTP_X_TWILIO_SIGNATURE="forged"))
-    assert not twilio.signature_valid(factory.post("/hotline/twilio/sms/", {**form, "Body": "改"},
-                                                   HTTP_X_TWILIO_SIGNATURE=good))
+    assert not twilio.signature_valid(
+        factory.post("/hotline/twilio/sms/", {**form, "Body": "改"}, HTTP_X_TWILIO_SIGNATURE=good)
+    )

@@ -121,12 +121,30 @@ def _handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
             path = self.path.split("?")[0]
             if path.endswith("/Messages.json"):
                 sid = fake.next_sid("SM")
-                self._json(201, {"sid": sid, "status": "queued", "to": form.get("To", [""])[0],
-                                 "from": form.get("From", [""])[0], "body": form.get("Body", [""])[0],
-                                 "account_sid": ACCOUNT_SID, "num_segments": "1", "direction": "outbound-api"})
+                self._json(
+                    201,
+                    {
+                        "sid": sid,
+                        "status": "queued",
+                        "to": form.get("To", [""])[0],
+                        "from": form.get("From", [""])[0],
+                        "body": form.get("Body", [""])[0],
+                        "account_sid": ACCOUNT_SID,
+                        "num_segments": "1",
+                        "direction": "outbound-api",
+                    },
+                )
             elif path.endswith("/Calls.json"):
-                self._json(201, {"sid": fake.next_sid("CA"), "status": "queued", "to": form.get("To", [""])[0],
-                                 "from": form.get("From", [""])[0], "account_sid": ACCOUNT_SID})
+                self._json(
+                    201,
+                    {
+                        "sid": fake.next_sid("CA"),
+                        "status": "queued",
+                        "to": form.get("To", [""])[0],
+                        "from": form.get("From", [""])[0],
+                        "account_sid": ACCOUNT_SID,
+                    },
+                )
             else:
                 self._json(404, {"code": 20404, "message": "Not found", "status": 404})
 

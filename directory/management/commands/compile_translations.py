@@ -16,9 +16,7 @@ from django.core.management.base import BaseCommand
 
 def catalogues() -> list[Path]:
     base = Path(settings.BASE_DIR)
-    return sorted(
-        path for path in base.glob("**/locale/*/LC_MESSAGES/django.po") if ".venv" not in path.parts
-    )
+    return sorted(path for path in base.glob("**/locale/*/LC_MESSAGES/django.po") if ".venv" not in path.parts)
 
 
 class Command(BaseCommand):

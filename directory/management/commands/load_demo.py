@@ -39,8 +39,11 @@ class Command(BaseCommand):
                 continue
             password = secrets.token_urlsafe(9)
             user = user_model.objects.create_user(
-                username=username, password=password, email=f"{username}@hotline.invalid",
-                is_staff=role == Role.ADMINISTRATOR, is_superuser=role == Role.ADMINISTRATOR,
+                username=username,
+                password=password,
+                email=f"{username}@hotline.invalid",
+                is_staff=role == Role.ADMINISTRATOR,
+                is_superuser=role == Role.ADMINISTRATOR,
             )
             Membership.objects.create(user=user, role=role, town=town if role in TOWN_ROLES else None)
             created.append((username, str(role.label), password))
