@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from notifications.views import twilio_status
+
 api_v1 = [
     path("", include("cases.api_urls")),
     path("", include("directory.api_urls")),
@@ -14,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("hotline/twilio/status/", twilio_status, name="twilio-status"),
     path("hotline/", include("hotline.urls")),
     path("open311/v2/", include("hotline.open311_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

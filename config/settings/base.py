@@ -140,6 +140,15 @@ HOTLINE_DEADLINES = {
     "near_workdays": env_int("DEADLINE_NEAR_WORKDAYS", 2),
 }
 
+# Outbound messages, live updates and the deadline scan (notifications/conf.py has the meanings).
+NOTIFICATIONS = {
+    "max_attempts": env_int("NOTIFY_MAX_ATTEMPTS", 5),
+    "retry_base_seconds": env_int("NOTIFY_RETRY_BASE_SECONDS", 30),
+    "deadline_scan_seconds": env_int("DEADLINE_SCAN_SECONDS", 3600),
+    "digest_hour": env_int("DEADLINE_DIGEST_HOUR", 8),
+    "ticket_seconds": env_int("LIVE_TICKET_SECONDS", 60),
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
