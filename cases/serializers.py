@@ -9,6 +9,7 @@ from rest_framework import serializers
 from cases.models import Case, CaseEvent, Reporter
 from cases.services.deadlines import overdue_workdays
 from config.crypto import mask_name, mask_phone
+from directory.models import Town
 
 
 class ReporterMaskedOutput(serializers.ModelSerializer[Reporter]):
@@ -57,8 +58,10 @@ class CaseEventOutput(serializers.ModelSerializer[CaseEvent]):
 
 
 class CaseListOutput(serializers.ModelSerializer[Case]):
-    town = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    suggested_town = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    town: serializers.SlugRelatedField[Town] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    suggested_town: serializers.SlugRelatedField[Town] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     overdue = serializers.SerializerMethodField()
 
     class Meta:
@@ -85,7 +88,9 @@ class CaseListOutput(serializers.ModelSerializer[Case]):
 
 class CaseDetailOutput(CaseListOutput):
     reporter = ReporterMaskedOutput(read_only=True)
-    merged_into = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    merged_into: serializers.SlugRelatedField[Case] = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True
+    )
     overdue_workdays = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
@@ -126,4 +131,5 @@ class CaseDetailOutput(CaseListOutput):
 
     def get_allowed_actions(self, case: Case) -> list[str]:
         user = self.context["request"].user
-        return sorted(t.name for t in case.get_available_user_state_transitions(user))
+        transitions = case.get_available_user_state_transitions(user)  # type: ignore[attr-defined]  # added by FSMField
+        return sorted(t.name for t in transitions)

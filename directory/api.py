@@ -4,7 +4,7 @@ from django_filters import rest_framework as filters
 from rest_framework import generics, serializers
 
 from directory import selectors
-from directory.models import Enterprise, Industry, SafetyGrade, Town
+from directory.models import Enterprise, Industry, Park, SafetyGrade, Town
 from directory.permissions import IsStaffMember
 
 
@@ -15,8 +15,8 @@ class TownOutput(serializers.ModelSerializer[Town]):
 
 
 class EnterpriseOutput(serializers.ModelSerializer[Enterprise]):
-    town = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    park = serializers.StringRelatedField()
+    town: serializers.SlugRelatedField[Town] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    park: serializers.StringRelatedField[Park] = serializers.StringRelatedField()
     high_risk = serializers.BooleanField(read_only=True)
 
     class Meta:

@@ -110,7 +110,7 @@ def case_in(users: dict[str, Any], town_a: Town) -> Callable[[str], Case]:
             ),
             (State.CLOSED, lambda c: services.case_close(case=c, by=users["town_supervisor"])),
         ]
-        terminal = {
+        terminal: dict[str, Callable[[Case], Any]] = {
             State.REJECTED: lambda c: services.case_reject(case=c, by=users["dispatcher"], reason="不属实"),
             State.REFERRED: lambda c: services.case_refer(
                 case=c, by=users["dispatcher"], agency="市场监管局", reason="不属本局职责"

@@ -21,12 +21,14 @@ def append_only(apps, schema_editor):
             RAISE EXCEPTION '% is append-only', TG_TABLE_NAME;
         END;
         $$ LANGUAGE plpgsql;
-        """
+        """,
+        params=None,  # no placeholders: '%' is plpgsql's own
     )
     for table in APPEND_ONLY_TABLES:
         schema_editor.execute(
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION hotline_refuse_change();"
+            f"FOR EACH ROW EXECUTE FUNCTION hotline_refuse_change();",
+            params=None,
         )
 
 

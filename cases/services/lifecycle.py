@@ -34,7 +34,7 @@ def run_transition(
     """Check and run transition ``name``; ``prepare`` sets what the conditions look at,
     ``after`` sets what follows from the new state (timestamps, deadlines)."""
     method = getattr(case, name)
-    candidates = [t for t in case.get_all_state_transitions() if t.name == name]
+    candidates = [t for t in case.get_all_state_transitions() if t.name == name]  # type: ignore[attr-defined]
     if not any(t.has_perm(case, by) for t in candidates):
         raise Forbidden(_("Your role may not do this to the case."), code="permission_denied")
     before = case.state

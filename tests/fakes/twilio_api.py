@@ -40,8 +40,7 @@ class FakeTwilio:
 
     @property
     def base_url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def serve_media(self, path: str, body: bytes, content_type: str) -> str:
         """Serve ``body`` at ``path``; returns the https URL as Twilio would put it in a webhook."""
