@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from cases import services
 from cases.models import Case, CaseEvent, State
 from tests.conftest import PERSONAS
 from tests.factories import CaseFactory
@@ -89,8 +90,6 @@ def test_each_action_as_each_persona(
     state, body, _, _ = ACTIONS[action]
     case = case_in(state)
     if action == "submit":  # submitting needs findings on record
-        from cases import services
-
         services.case_findings_record(case=case, by=users["officer"], substantiated=False)
     events_before = CaseEvent.objects.filter(case=case).count()
 
