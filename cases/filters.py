@@ -16,7 +16,9 @@ class CaseFilter(filters.FilterSet):
     category = filters.MultipleChoiceFilter(choices=Category.choices)
     town = filters.ModelChoiceFilter(queryset=Town.objects.all())
     enterprise = filters.ModelChoiceFilter(queryset=Enterprise.objects.all())
-    overdue = filters.BooleanFilter(method="filter_overdue", label=_("overdue"))
+    overdue = filters.ChoiceFilter(
+        choices=[("true", _("overdue")), ("false", _("not overdue"))], method="filter_overdue", label=_("overdue")
+    )
     received_after = filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
     received_before = filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
     q = filters.CharFilter(method="search", max_length=200, label=_("text search"))
@@ -26,9 +28,9 @@ class CaseFilter(filters.FilterSet):
         model = Case
         fields: list[str] = []
 
-    def filter_overdue(self, cases: QuerySet[Case], name: str, value: bool) -> QuerySet[Case]:
+    def filter_overdue(self, cases: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         late = Q(due_date__lt=timezone.localdate())
-        return cases.filter(late) if value else cases.exclude(late)
+        return cases.filter(late) if value == "true" else cases.exclude(late)
 
     def search(self, cases: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         text = value.strip()

@@ -6,6 +6,7 @@ from rest_framework import generics, serializers
 from directory import selectors
 from directory.models import Enterprise, Industry, Park, SafetyGrade, Town
 from directory.permissions import IsStaffMember
+from directory.validators import validate_credit_code
 
 
 class TownOutput(serializers.ModelSerializer[Town]):
@@ -29,13 +30,14 @@ class EnterpriseFilter(filters.FilterSet):
     industry = filters.ChoiceFilter(choices=Industry.choices)
     safety_grade = filters.ChoiceFilter(choices=SafetyGrade.choices)
     q = filters.CharFilter(method="search", max_length=100)
+    credit_code = filters.CharFilter(validators=[validate_credit_code])
 
     class Meta:
         model = Enterprise
         fields = ["town", "industry", "safety_grade"]
 
     def search(self, queryset, name, value):  # type: ignore[no-untyped-def]
-        return queryset.filter(name__icontains=value) | queryset.filter(credit_code__iexact=value)
+        return queryset.filter(name__icontains=value)
 
 
 class TownListApi(generics.ListAPIView[Town]):
