@@ -1,3 +1,8 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from hotline.views import pages
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("report/", pages.report, name="report"),
+    path("report/status/", pages.status, name="report-status"),
+]

@@ -1,0 +1,48 @@
+"""A reporter's way in: receipt and password, rate-limited, one answer for every kind of wrong.
+
+Guessing is limited per client address and per receipt; the address is only hashed into a
+short-lived cache key, never stored. A wrong receipt, a wrong password and a throttled try all
+look the same apart from the throttle's own message, so nobody learns whether a receipt exists.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from cases.models import Case
+from cases.receipts import parse_receipt, receipt_index
+from cases.selectors import case_for_receipt
+from config import ratelimit
+from config.crypto import blind_index
+from config.errors import ApplicationError, NotFound
+from hotline import conf
+
+
+class TooManyTries(ApplicationError):
+    status_code = 429
+    code = "rate_limited"
+
+
+def address_key(request: HttpRequest) -> str:
+    return blind_index("address:" + request.META.get("REMOTE_ADDR", ""))
+
+
+def throttle(name: str, key: str) -> None:
+    limit, window = conf.rate_limit(name)
+    if not ratelimit.hit(f"{name}:{key}", limit=limit, window_seconds=window):
+        raise TooManyTries(_("Too many attempts. Please wait a few minutes and try again."))
+
+
+def case_for_reporter(request: HttpRequest, receipt: str, password: str) -> Case:
+    throttle("lookup_address", address_key(request))
+    digits = parse_receipt(receipt)
+    if digits is not None:
+        throttle("lookup_receipt", receipt_index(digits))
+    case = case_for_receipt(receipt, password)
+    if case is None:
+        raise NotFound(_("The receipt or the password is not right."), code="not_found",
+                       fields={"receipt": [_("Check the receipt and the password.")]})
+    while case.merged_into_id is not None and case.merged_into is not None:
+        case = case.merged_into  # a duplicate lives on in the case it was merged into
+    return case

@@ -1,0 +1,96 @@
+"""What intake keeps beside the case core: delivered webhooks (for exactly-once), remote media, Open311 clients."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Attachment, Case
+from config.crypto import EncryptedTextField
+
+
+class TwilioDelivery(models.Model):
+    """One row per MessageSid / CallSid handled: a redelivery finds it and gets the same reply.
+
+    The reply may carry the receipt (it is what the reporter was told), so it is encrypted like
+    any other personal data; the receipt itself still exists only as a hash on the case.
+    """
+
+    class Kind(models.TextChoices):
+        SMS = "sms", _("SMS")
+        VOICEMAIL = "voicemail", _("Voicemail")
+
+    sid = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reply = EncryptedTextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Twilio delivery")
+        verbose_name_plural = _("Twilio deliveries")
+
+    def __str__(self) -> str:
+        return self.sid
+
+
+class RemoteMedia(models.Model):
+    """A file Twilio holds for a case (MMS photo, voicemail) until a task has copied it in."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for download")
+        STORED = "stored", _("Stored")
+        FAILED = "failed", _("Download failed")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    url = models.URLField(max_length=500, unique=True)
+    source = models.CharField(max_length=16, choices=Attachment.Source.choices)
+    recording_sid = models.CharField(max_length=64, blank=True, db_index=True)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # Twilio's transcription can arrive before the download finishes; it waits here until then.
+    transcript = models.TextField(blank=True)
+    transcript_status = models.CharField(max_length=8, choices=Attachment.TranscriptStatus.choices, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+    attachment = models.OneToOneField(Attachment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("remote media")
+        verbose_name_plural = _("remote media")
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.pk}"
+
+
+class Open311Client(models.Model):
+    """An Open311 GeoReport client allowed to file and read requests; the key is kept only as a hash."""
+
+    name = models.CharField(_("name"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Open311 client")
+        verbose_name_plural = _("Open311 clients")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Open311Request(models.Model):
+    """Which client filed which case: a client reads back only its own requests."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="+")
+    client = models.ForeignKey(Open311Client, on_delete=models.PROTECT, related_name="requests")
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Open311 request")
+        verbose_name_plural = _("Open311 requests")
+
+    def __str__(self) -> str:
+        return str(self.case_id)

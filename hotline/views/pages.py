@@ -1,0 +1,95 @@
+"""``/report/`` and ``/report/status/``: the mailbox and the reporter's status page, plain HTML forms.
+
+After a successful lookup the session remembers which report was opened, so the follow-up
+form needs no password in the page; the session ends when the browser closes.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.views.decorators.http import require_http_methods
+
+from cases.models import Case, Channel
+from cases.receipts import format_receipt
+from config.errors import ApplicationError
+from hotline.access import address_key, case_for_reporter, throttle
+from hotline.forms import FollowupForm, LookupForm, ReportForm
+from hotline.selectors import report_status
+from hotline.services.mailbox import ReporterDetails, Upload, WrittenReport, report_followup, report_submit
+
+SESSION_CASE = "hotline_report_case"
+
+
+def _uploads(files: list[object]) -> list[Upload]:
+    return [Upload(name=getattr(f, "name", "") or "", content=f.read()) for f in files]  # type: ignore[attr-defined]
+
+
+def _refuse(form: forms.Form, refusal: ApplicationError) -> None:
+    """Show a service's refusal on the fields it names, or on the form as a whole."""
+    placed = False
+    for field, messages in refusal.fields.items():
+        if field in form.fields:
+            for message in messages:
+                form.add_error(field, message)
+            placed = True
+    if not placed:
+        form.add_error(None, refusal.message)
+
+
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest) -> HttpResponse:
+    form = ReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            throttle("mailbox_address", address_key(request))
+            new = report_submit(
+                report=WrittenReport(description=data["description"], category=data["category"], town=data["town"],
+                                     enterprise_name=data["enterprise_name"], address=data["address"]),
+                reporter=ReporterDetails(anonymous=data["anonymous"], name=data["name"], phone=data["phone"],
+                                         language=translation.get_language() or "zh-hans"),
+                password=data["password"], uploads=_uploads(data["files"]), channel=Channel.WEB,
+            )
+        except ApplicationError as refusal:
+            _refuse(form, refusal)
+        else:
+            response = render(request, "hotline/receipt.html", {"receipt": format_receipt(new.receipt)})
+            response["Cache-Control"] = "no-store"  # the receipt is shown once; no copy in caches
+            return response
+    return render(request, "hotline/report.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def status(request: HttpRequest) -> HttpResponse:
+    lookup = LookupForm(request.POST if "receipt" in request.POST else None)
+    followup = FollowupForm()
+    case: Case | None = None
+    if lookup.is_bound and lookup.is_valid():
+        try:
+            case = case_for_reporter(request, lookup.cleaned_data["receipt"], lookup.cleaned_data["password"])
+        except ApplicationError as refusal:
+            lookup.add_error(None, refusal.message)
+        else:
+            request.session.cycle_key()
+            request.session[SESSION_CASE] = case.pk
+    elif request.method == "POST" and request.session.get(SESSION_CASE):
+        case = Case.objects.filter(pk=request.session[SESSION_CASE]).first()
+        followup = FollowupForm(request.POST, request.FILES)
+        if case is not None and followup.is_valid():
+            try:
+                report_followup(case=case, text=followup.cleaned_data["text"],
+                                uploads=_uploads(followup.cleaned_data["files"]),
+                                question_id=followup.cleaned_data["question"])
+            except ApplicationError as refusal:
+                _refuse(followup, refusal)
+            else:
+                followup = FollowupForm()
+    context = {"lookup": lookup, "followup": followup, "status": report_status(case) if case else None,
+               "added": request.method == "POST" and case is not None and not followup.is_bound}
+    response = render(request, "hotline/status.html", context,
+                      status=400 if lookup.errors or followup.errors else 200)
+    response["Cache-Control"] = "no-store"
+    return response

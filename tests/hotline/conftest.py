@@ -1,0 +1,50 @@
+"""Helpers for intake tests: Twilio webhooks signed by the twilio library's own validator."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from PIL import Image
+from twilio.request_validator import RequestValidator
+
+from config.twilio import auth_token
+
+Post = Callable[..., Any]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    cache.clear()
+
+
+@pytest.fixture
+def twilio_post(client: Client) -> Post:
+    """``twilio_post(path, params)`` → response, signed the way Twilio signs the URL it called."""
+
+    def post(path: str, params: dict[str, str], *, signature: str | None = None) -> Any:
+        url = "http://testserver" + path
+        if signature is None:
+            signature = RequestValidator(auth_token()).compute_signature(url, params)
+        return client.post(path, params, HTTP_X_TWILIO_SIGNATURE=signature)
+
+    return post
+
+
+def jpeg_with_gps() -> bytes:
+    """A small JPEG whose EXIF names a camera and a GPS position, like a phone photo."""
+    image = Image.new("RGB", (64, 48), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    gps = exif.get_ifd(0x8825)
+    gps[1] = "N"
+    gps[2] = (23.0, 2.0, 30.0)
+    gps[3] = "E"
+    gps[4] = (113.0, 8.0, 45.0)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
