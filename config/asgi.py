@@ -1,4 +1,8 @@
-"""ASGI entry point: HTTP through Django, websockets through Channels (``/ws/…``)."""
+"""ASGI entry point: HTTP through Django, websockets through Channels (``/ws/…``).
+
+Websockets: origin checked against ALLOWED_HOSTS, then the session cookie, then an optional
+single-use ``?ticket=`` from ``POST /api/v1/live/ticket/`` for API clients.
+"""
 
 import os
 
@@ -12,10 +16,13 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from notifications.auth import TicketAuthMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(TicketAuthMiddleware(URLRouter(websocket_urlpatterns)))
+        ),
     }
 )

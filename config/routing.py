@@ -1,5 +1,9 @@
-"""Websocket routes; the live stream of case events is added by ``notifications``."""
+"""Websocket routes: the live stream of case events (``notifications``)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from notifications.consumers import LiveConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/live/", LiveConsumer.as_asgi(), name="ws-live"),
+]

@@ -17,7 +17,7 @@ class OutboundMessageAdmin(admin.ModelAdmin[OutboundMessage]):
     list_filter = ["status", "channel", "sandbox", "purpose"]
     search_fields = ["case__reference", "provider_sid"]
     # ``to`` is never shown in clear here: the reporter's number appears masked only.
-    fields: list[str] = [
+    fields = readonly_fields = (
         "channel",
         "recipient",
         "subject",
@@ -32,8 +32,7 @@ class OutboundMessageAdmin(admin.ModelAdmin[OutboundMessage]):
         "created_at",
         "updated_at",
         "sent_at",
-    ]
-    readonly_fields = fields
+    )
     list_select_related = ["case"]
 
     @admin.display(description=_("recipient"))

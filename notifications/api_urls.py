@@ -1,3 +1,7 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from notifications import api
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("ticket/", api.TicketApi.as_view(), name="live-ticket"),
+]

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from cases import events
+        from notifications.handlers import HANDLERS
+
+        for handler in HANDLERS:
+            events.subscribe(handler)

@@ -1,0 +1,44 @@
+"""Periodic work on django-tasks, which has no scheduler: a task that enqueues its next run.
+
+Time is cut into slots of ``interval`` seconds. A run claims ``run`` for its slot (a second
+run in the same slot does nothing) and then claims ``scheduled`` for the next slot before
+enqueueing it, so however often the schedule is started (each ``serve``, each deploy) one chain
+survives. A chain broken by a dead worker is mended by the next start.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from notifications.models import PeriodicSlot
+
+logger = logging.getLogger(__name__)
+
+KEEP_SLOTS = timedelta(days=7)
+
+
+def current_slot(interval: int) -> int:
+    return int(time.time() // interval)
+
+
+def slot_start(slot: int, interval: int) -> datetime:
+    return datetime.fromtimestamp(slot * interval, tz=UTC)
+
+
+def slot_take(name: str, slot: int) -> bool:
+    """True for the first caller that claims ``name`` in ``slot``."""
+    try:
+        with transaction.atomic():
+            PeriodicSlot.objects.create(name=name, slot=slot)
+    except IntegrityError:
+        return False
+    return True
+
+
+def slots_prune() -> None:
+    PeriodicSlot.objects.filter(created_at__lt=timezone.now() - KEEP_SLOTS).delete()
