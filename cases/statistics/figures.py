@@ -184,16 +184,19 @@ CASE_COLUMNS = (
 
 def _contributions(rows: Iterable[tuple[Any, ...]]) -> Iterable[tuple[int, Contribution]]:
     for pk, created, town, state, channel, category, industry, accepted, closed, extension in rows:
-        yield pk, contribution(
-            created_at=created,
-            town_id=town,
-            state=state,
-            channel=channel,
-            category=category,
-            industry=industry,
-            accepted_at=accepted,
-            closed_at=closed,
-            extension_workdays=extension,
+        yield (
+            pk,
+            contribution(
+                created_at=created,
+                town_id=town,
+                state=state,
+                channel=channel,
+                category=category,
+                industry=industry,
+                accepted_at=accepted,
+                closed_at=closed,
+                extension_workdays=extension,
+            ),
         )
 
 
@@ -226,8 +229,10 @@ def rebuild(*, batch_size: int = 10_000, progress: Callable[[int], None] | None 
                     progress(count)
         CaseFigure.objects.bulk_create(batch)
         TownDayFigure.objects.bulk_create(
-            [TownDayFigure(day=d, town_id=t, state=s, cases=n, closed_on_time=on_time[(d, t, s)])
-             for (d, t, s), n in town_days.items()],
+            [
+                TownDayFigure(day=d, town_id=t, state=s, cases=n, closed_on_time=on_time[(d, t, s)])
+                for (d, t, s), n in town_days.items()
+            ],
             batch_size=batch_size,
         )
         CloseDurationFigure.objects.bulk_create(
@@ -235,8 +240,10 @@ def rebuild(*, batch_size: int = 10_000, progress: Callable[[int], None] | None 
             batch_size=batch_size,
         )
         BreakdownDayFigure.objects.bulk_create(
-            [BreakdownDayFigure(day=d, town_id=t, dimension=dim, value=v, cases=n)
-             for (d, t, dim, v), n in breakdown.items()],
+            [
+                BreakdownDayFigure(day=d, town_id=t, dimension=dim, value=v, cases=n)
+                for (d, t, dim, v), n in breakdown.items()
+            ],
             batch_size=batch_size,
         )
     if progress:

@@ -1,0 +1,234 @@
+"""The case page of town officers, supervisors and the bureau: read, discuss, record, move on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from cases import rules, services
+from cases.models import Case, State
+from cases.selectors import case_get, case_timeline, cases_visible_to
+from cases.services.work import FINDINGS_FIELDS, may_reveal
+from cases.views.access import form_refusal, refusal, render_page, staff_page
+from cases.views.forms import FindingsForm, NoteForm, QuestionForm, RevealForm, TransitionForm
+from config.crypto import mask_name, mask_phone
+from config.errors import ApplicationError, Conflict
+
+# What each button needs besides the case and the user; the services check everything again.
+TRANSITIONS: dict[str, Callable[[Case, Any, dict[str, Any]], Any]] = {
+    "accept": lambda c, u, d: services.case_accept(case=c, by=u, reason=d["reason"]),
+    "reject": lambda c, u, d: services.case_reject(case=c, by=u, reason=d["reason"]),
+    "refer": lambda c, u, d: services.case_refer(case=c, by=u, agency=d["agency"], reason=d["reason"]),
+    "merge": lambda c, u, d: services.case_merge(
+        case=c, into=case_get(u, d["into"].strip().upper()), by=u, reason=d["reason"]
+    ),
+    "assign": lambda c, u, d: services.case_assign(case=c, town=_town_given(d), by=u, reason=d["reason"]),
+    "return_to_bureau": lambda c, u, d: services.case_return_to_bureau(case=c, by=u, reason=d["reason"]),
+    "start": lambda c, u, d: services.case_start(case=c, by=u),
+    "submit": lambda c, u, d: services.case_submit(case=c, by=u),
+    "return_to_officer": lambda c, u, d: services.case_return_to_officer(case=c, by=u, reason=d["reason"]),
+    "close": lambda c, u, d: services.case_close(case=c, by=u, result_for_reporter=d["result_for_reporter"]),
+    "reopen": lambda c, u, d: services.case_reopen(case=c, by=u, reason=d["reason"]),
+}
+NEEDS_REASON = frozenset({"reject", "refer", "return_to_bureau", "return_to_officer", "reopen"})
+
+
+def _town_given(data: dict[str, Any]) -> Any:
+    if data.get("town") is None:
+        raise Conflict(_("Choose the town the case goes to."), fields={"town": [_("This field is required.")]})
+    return data["town"]
+
+
+def _back(reference: str) -> HttpResponseRedirect:
+    return HttpResponseRedirect(reverse("case", args=[reference]))
+
+
+def _findings_initial(case: Case) -> dict[str, Any]:
+    initial = {field: getattr(case, field) for field in FINDINGS_FIELDS}
+    initial["substantiated"] = {True: "yes", False: "no", None: ""}[case.substantiated]
+    return initial
+
+
+def _enterprise_history(user: Any, case: Case) -> dict[str, Any] | None:
+    if not case.enterprise_id:
+        return None
+    others = cases_visible_to(user).filter(enterprise_id=case.enterprise_id).exclude(pk=case.pk)
+    return {
+        "enterprise": case.enterprise,
+        "by_state": [
+            (State(state).label, n)
+            for state, n in others.order_by().values_list("state").annotate(n=Count("pk")).order_by("state")
+        ],
+        "recent": others.order_by("-created_at")[:5],
+    }
+
+
+def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
+    user = request.user
+    transitions = [t.name for t in case.get_available_user_state_transitions(user)]
+    reporter = case.reporter
+    return {
+        "case": case,
+        "transitions": transitions,
+        "needs_reason": NEEDS_REASON,
+        "timeline": case_timeline(case),
+        "attachments": case.attachments.all(),
+        "reporter_masked": {
+            "name": mask_name(reporter.name) if reporter.name else "",
+            "phone": mask_phone(reporter.phone),
+            "anonymous": reporter.anonymous,
+        },
+        "may_reveal": may_reveal(case, user),
+        "may_record_findings": rules.may_record_findings(case, user),
+        "findings_form": FindingsForm(initial=_findings_initial(case)),
+        "note_form": NoteForm(),
+        "question_form": QuestionForm(),
+        "reveal_form": RevealForm(),
+        "transition_form": TransitionForm(initial={"town": case.town_id or case.suggested_town_id}),
+        "enterprise_history": _enterprise_history(user, case),
+        **extra,
+    }
+
+
+@require_GET
+@staff_page()
+def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    case = case_get(request.user, reference)
+    return render_page(request, "cases/case.html", _case_context(request, case))
+
+
+@require_POST
+@staff_page()
+def transition(request: HttpRequest, reference: str) -> HttpResponse:
+    case = case_get(request.user, reference)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        form_refusal(request, form)
+        return _back(reference)
+    name = form.cleaned_data["name"]
+    offered = {t.name for t in case.get_available_user_state_transitions(request.user)}
+    if name not in offered or name not in TRANSITIONS:
+        messages.error(request, _("That action is not available to you for this case now."))
+        return _back(reference)
+    try:
+        TRANSITIONS[name](case, request.user, form.cleaned_data)
+    except ApplicationError as error:
+        refusal(request, error)
+        return _back(reference)
+    messages.success(
+        request, _("Done: the case is now “%(state)s”.") % {"state": Case.objects.get(pk=case.pk).get_state_display()}
+    )
+    if case_is_still_visible(request.user, reference):
+        return _back(reference)
+    return HttpResponseRedirect(reverse("staff-home"))
+
+
+def case_is_still_visible(user: Any, reference: str) -> bool:
+    return cases_visible_to(user).filter(reference=reference).exists()
+
+
+@require_POST
+@staff_page()
+def findings(request: HttpRequest, reference: str) -> HttpResponse:
+    case = case_get(request.user, reference)
+    form = FindingsForm(request.POST)
+    if not form.is_valid():
+        form_refusal(request, form)
+        return _back(reference)
+    try:
+        services.case_findings_record(case=case, by=request.user, **form.cleaned_data)
+    except ApplicationError as error:
+        refusal(request, error)
+    else:
+        messages.success(request, _("Findings saved."))
+    return _back(reference)
+
+
+@require_POST
+@staff_page()
+def note(request: HttpRequest, reference: str) -> HttpResponse:
+    case = case_get(request.user, reference)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        form_refusal(request, form)
+        return _back(reference)
+    try:
+        services.case_note_add(
+            case=case, by=request.user, text=form.cleaned_data["text"], public=form.cleaned_data["public"]
+        )
+    except ApplicationError as error:
+        refusal(request, error)
+    else:
+        messages.success(request, _("Note added."))
+    return _back(reference)
+
+
+@require_POST
+@staff_page()
+def question(request: HttpRequest, reference: str) -> HttpResponse:
+    case = case_get(request.user, reference)
+    form = QuestionForm(request.POST)
+    if not form.is_valid():
+        form_refusal(request, form)
+        return _back(reference)
+    try:
+        services.case_question_ask(case=case, by=request.user, text=form.cleaned_data["text"])
+    except ApplicationError as error:
+        refusal(request, error)
+    else:
+        messages.success(request, _("Question sent to the reporter."))
+    return _back(reference)
+
+
+@require_POST
+@staff_page()
+def reveal(request: HttpRequest, reference: str) -> HttpResponse:
+    """The identity in clear on this one response (never in a URL), after a logged reason."""
+    case = case_get(request.user, reference)
+    form = RevealForm(request.POST)
+    if not form.is_valid():
+        form_refusal(request, form)
+        return _back(reference)
+    try:
+        reporter = services.reporter_reveal(case=case, by=request.user, reason=form.cleaned_data["reason"])
+    except ApplicationError as error:
+        refusal(request, error)
+        return _back(reference)
+    response = render_page(request, "cases/case.html", _case_context(request, case, revealed=reporter))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@staff_page()
+def attachment(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    """The stripped display copy; the original evidence only for roles that may reveal identities."""
+    case = case_get(request.user, reference)
+    item = case.attachments.filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    want_original = request.GET.get("original") == "1"
+    if want_original and not may_reveal(case, request.user):
+        raise ApplicationError(
+            _("Only the bureau and the town supervisor may open the original evidence."),
+            status_code=403,
+            code="permission_denied",
+        )
+    if want_original or (not item.display_file and item.content_type.startswith("audio/")):
+        stored = item.original_file  # recordings carry no photo metadata: they are their own display copy
+    elif item.display_file:
+        stored = item.display_file
+    else:
+        raise Http404  # the stripped copy is not made yet; never fall back to the original photo
+
+    response = FileResponse(stored.open("rb"), content_type=item.content_type)
+    response["Content-Disposition"] = "inline"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,120 @@
+"""The bureau dashboard, its case exports, and the public monthly figures at ``/stats/``."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+from rest_framework.exceptions import ValidationError
+
+from cases.filters import CaseFilter
+from cases.models import Category, Channel
+from cases.selectors import cases_visible_to
+from cases.statistics import selectors as stats
+from cases.statistics.exports import csv_stream, xlsx_file
+from cases.statistics.figures import NO_INDUSTRY, NO_TOWN
+from cases.views.access import may_see_dashboard, render_page, staff_page
+from cases.views.forms import DashboardFilterForm
+from directory.models import Industry, Town
+
+DIMENSION_LABELS = {"channel": Channel, "category": Category, "industry": Industry}
+
+
+def default_period(today: date | None = None) -> stats.Period:
+    """The last twelve months, from the first of the month eleven months ago until today."""
+    today = today or timezone.localdate()
+    first = today.replace(day=1)
+    for _month in range(11):
+        first = (first - timedelta(days=1)).replace(day=1)
+    return stats.Period(start=first, end=today)
+
+
+def _label(dimension: str, value: str) -> str:
+    if dimension == "industry" and value == NO_INDUSTRY:
+        return _("No enterprise identified")
+    try:
+        return str(DIMENSION_LABELS[dimension](value).label)
+    except ValueError:
+        return value
+
+
+def _breakdown_table(dimension: str, period: stats.Period, town_ids: list[int] | None) -> dict[str, Any]:
+    breakdown = stats.monthly_breakdown(dimension, period, town_ids)
+    rows = [(_label(dimension, value), breakdown.row(value)) for value in sorted(breakdown.counts)]
+    peak = max((n for _label_, counts in rows for n in counts), default=0)
+    return {"dimension": dimension, "months": breakdown.months, "rows": rows, "peak": peak}
+
+
+@require_GET
+@staff_page(may_see_dashboard)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form = DashboardFilterForm(request.GET or None)
+    period, town = default_period(), None
+    if form.is_bound and form.is_valid():
+        defaults = default_period()
+        period = stats.Period(
+            start=form.cleaned_data["start"] or defaults.start, end=form.cleaned_data["end"] or defaults.end
+        )
+        town = form.cleaned_data["town"]
+    town_ids = [town.pk] if town else None
+    rows = stats.town_figures(period, town_ids)
+    names = dict(Town.objects.values_list("pk", "name"))
+    export_query = {"received_after": period.start.isoformat(), "received_before": period.end.isoformat()}
+    if town:
+        export_query["town"] = str(town.pk)
+    return render_page(
+        request,
+        "cases/dashboard.html",
+        {
+            "form": form,
+            "period": period,
+            "towns": [
+                (
+                    names.get(row.town_id, _("Not assigned yet")) if row.town_id != NO_TOWN else _("Not assigned yet"),
+                    row,
+                )
+                for row in rows
+            ],
+            "total": stats.district_total(rows),
+            "breakdowns": [_breakdown_table(d, period, town_ids) for d in ("channel", "category", "industry")],
+            "export_query": "&".join(f"{k}={v}" for k, v in export_query.items()),
+            "filter_errors": form.errors if form.is_bound else {},
+        },
+    )
+
+
+@require_GET
+@staff_page(may_see_dashboard)
+def export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The filtered cases (same filters as the API's case list) as CSV or XLSX, streamed."""
+    filtered = CaseFilter(request.GET, queryset=cases_visible_to(request.user))
+    try:
+        if not filtered.is_valid():
+            raise ValidationError(filtered.errors)
+        cases = filtered.qs
+    except ValidationError as error:
+        errors = error.detail if isinstance(error.detail, dict) else {"filter": error.detail}
+        details = "; ".join(f"{field}: {' '.join(map(str, texts))}" for field, texts in errors.items())
+        return render_page(request, "cases/refused.html", {"message": details}, status=400)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if fmt == "xlsx":
+        return FileResponse(
+            xlsx_file(cases),
+            as_attachment=True,
+            filename=f"cases-{stamp}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response = StreamingHttpResponse(csv_stream(cases), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.csv"'
+    return response
+
+
+@require_GET
+def public_stats(request: HttpRequest) -> HttpResponse:
+    """Monthly district figures for the public: counts and rates only, no case detail."""
+    months = stats.public_monthly(default_period())
+    return render_page(request, "cases/stats.html", {"months": months})

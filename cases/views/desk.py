@@ -1,0 +1,168 @@
+"""The triage desk of intake operators and dispatchers: queue, decisions, merge, assignment, entry."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from cases import services
+from cases.selectors import case_get
+from cases.views.access import form_refusal, may_use_desk, refusal, render_page, staff_page
+from cases.views.forms import AssignForm, DecisionForm, MergeForm, StaffEntryForm, TriageForm
+from cases.views.triage import awaiting_assignment, desk_queue, suggested_duplicates
+from config.errors import ApplicationError
+
+PAGE_SIZE = 50
+
+
+def _back(reference: str) -> HttpResponseRedirect:
+    return HttpResponseRedirect(reverse("desk-case", args=[reference]))
+
+
+@require_GET
+@staff_page(may_use_desk)
+def queue(request: HttpRequest) -> HttpResponse:
+    page = Paginator(desk_queue(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render_page(
+        request,
+        "cases/desk.html",
+        {"page": page, "awaiting": awaiting_assignment(request.user)[:PAGE_SIZE]},
+    )
+
+
+@require_GET
+@staff_page(may_use_desk)
+def triage(request: HttpRequest, reference: str) -> HttpResponse:
+    case = case_get(request.user, reference)
+    available = {t.name for t in case.get_available_user_state_transitions(request.user)}
+    triage_form = TriageForm(
+        initial={
+            "description": case.description,
+            "category": case.category,
+            "address": case.address,
+            "enterprise": case.enterprise_id,
+            "suggested_town": case.suggested_town_id,
+        }
+    )
+    return render_page(
+        request,
+        "cases/desk_case.html",
+        {
+            "case": case,
+            "available": available,
+            "attachments": case.attachments.all(),
+            "duplicates": suggested_duplicates(request.user, case),
+            "triage_form": triage_form,
+            "decision_form": DecisionForm(),
+            "assign_form": AssignForm(initial={"town": case.suggested_town_id}),
+        },
+    )
+
+
+@require_POST
+@staff_page(may_use_desk)
+def edit(request: HttpRequest, reference: str) -> HttpResponse:
+    case = case_get(request.user, reference)
+    form = TriageForm(request.POST)
+    if not form.is_valid():
+        form_refusal(request, form)
+        return _back(reference)
+    try:
+        services.case_update(case=case, by=request.user, **form.cleaned_data)
+    except ApplicationError as error:
+        refusal(request, error)
+    else:
+        messages.success(request, _("Changes saved."))
+    return _back(reference)
+
+
+@require_POST
+@staff_page(may_use_desk)
+def decide(request: HttpRequest, reference: str) -> HttpResponse:
+    case = case_get(request.user, reference)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        form_refusal(request, form)
+        return _back(reference)
+    action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
+    try:
+        if action == "accept":
+            services.case_accept(case=case, by=request.user, reason=reason)
+        elif action == "reject":
+            services.case_reject(case=case, by=request.user, reason=reason)
+        else:
+            services.case_refer(case=case, by=request.user, agency=form.cleaned_data["agency"], reason=reason)
+    except ApplicationError as error:
+        refusal(request, error)
+        return _back(reference)
+    messages.success(request, _("Case %(reference)s: decision recorded.") % {"reference": reference})
+    return _back(reference) if action == "accept" else redirect("desk")
+
+
+@require_POST
+@staff_page(may_use_desk)
+def merge(request: HttpRequest, reference: str) -> HttpResponse:
+    case = case_get(request.user, reference)
+    form = MergeForm(request.POST)
+    if not form.is_valid():
+        form_refusal(request, form)
+        return _back(reference)
+    try:
+        survivor = case_get(request.user, form.cleaned_data["into"].strip().upper())
+        services.case_merge(case=case, into=survivor, by=request.user, reason=_("Duplicate report"))
+    except ApplicationError as error:
+        refusal(request, error)
+        return _back(reference)
+    messages.success(
+        request, _("%(duplicate)s merged into %(survivor)s.") % {"duplicate": reference, "survivor": survivor}
+    )
+    return redirect("desk")
+
+
+@require_POST
+@staff_page(may_use_desk)
+def assign(request: HttpRequest, reference: str) -> HttpResponse:
+    case = case_get(request.user, reference)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        form_refusal(request, form)
+        return _back(reference)
+    try:
+        services.case_assign(
+            case=case, town=form.cleaned_data["town"], by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ApplicationError as error:
+        refusal(request, error)
+        return _back(reference)
+    messages.success(
+        request, _("%(reference)s assigned to %(town)s.") % {"reference": reference, "town": form.cleaned_data["town"]}
+    )
+    return redirect("desk")
+
+
+@staff_page(may_use_desk)
+def enter(request: HttpRequest) -> HttpResponse:
+    """A letter, visit or operator-taken call, entered on the reporter's behalf."""
+    form = StaffEntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with transaction.atomic():  # the reporter is not kept when the case cannot be stored
+            reporter = services.reporter_create(name=data["name"], phone=data["phone"], anonymous=data["anonymous"])
+            new = services.case_create(
+                channel=data["channel"],
+                reporter=reporter,
+                description=data["description"],
+                category=data["category"],
+                address=data["address"],
+                enterprise=data["enterprise"],
+                suggested_town=data["suggested_town"],
+                entered_by=request.user,
+            )
+        return render_page(request, "cases/desk_entered.html", {"case": new.case, "receipt": new.receipt})
+    return render_page(request, "cases/desk_new.html", {"form": form}, status=400 if form.errors else 200)

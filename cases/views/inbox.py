@@ -1,0 +1,62 @@
+"""The town inbox: the cases of the user's towns, by deadline, refreshed live from ``/ws/live/``."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db.models import F, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from cases.models import Case
+from cases.models.states import OPEN_STATES
+from cases.selectors import cases_visible_to
+from cases.views.access import may_use_inbox, render_page, staff_page
+from cases.views.forms import InboxFilterForm
+from directory.access import BUREAU_CASE_ROLES, access_for
+
+PAGE_SIZE = 50
+ORDERINGS = {
+    "due": [F("due_date").asc(nulls_last=True), "pk"],
+    "-due": [F("due_date").desc(nulls_last=True), "-pk"],
+    "-received": ["-created_at", "-pk"],
+}
+
+
+def inbox_cases(request: HttpRequest, form: InboxFilterForm) -> QuerySet[Case]:
+    access = access_for(request.user)
+    cases = cases_visible_to(request.user).filter(town__isnull=False)
+    if not access.has_bureau_role(*BUREAU_CASE_ROLES):
+        cases = cases.filter(town__in=access.town_ids)
+    data = form.cleaned_data if form.is_valid() else {}
+    state = data.get("state")
+    cases = cases.filter(state=state) if state else cases.filter(state__in=OPEN_STATES)
+    if data.get("enterprise"):
+        cases = cases.filter(enterprise=data["enterprise"])
+    ordering = ORDERINGS[data.get("sort") or "due"]
+    return cases.select_related("town", "enterprise", "assignee").order_by(*ordering)
+
+
+@require_GET
+@staff_page(may_use_inbox)
+def inbox(request: HttpRequest) -> HttpResponse:
+    access = access_for(request.user)
+    town_ids = None if access.has_bureau_role(*BUREAU_CASE_ROLES) else access.town_ids
+    form = InboxFilterForm(request.GET or None, town_ids=town_ids)
+    cases = inbox_cases(request, form)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    # htmx asks for the rows only when the live stream says something changed.
+    template = "cases/_inbox_rows.html" if request.headers.get("HX-Request") else "cases/inbox.html"
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render_page(
+        request,
+        template,
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "today": timezone.localdate(),
+            "filter_errors": form.errors if form.is_bound else {},
+        },
+    )
