@@ -84,8 +84,12 @@ def test_a_question_reaches_the_reporter(
 
 def test_reward_offers_and_payments_are_texted(english_case: Case, django_capture_on_commit_callbacks: Any) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        events.record(case=english_case, kind=EventKind.REWARD, name="offered",
-                      changes={"amount": "500.00", "claim_deadline": "2027-01-28"})
+        events.record(
+            case=english_case,
+            kind=EventKind.REWARD,
+            name="offered",
+            changes={"amount": "500.00", "claim_deadline": "2027-01-28"},
+        )
         events.record(case=english_case, kind=EventKind.REWARD, name="paid", changes={"amount": "500.00"})
     offered, paid = texts_to(english_case.reporter)
     assert "a reward of 500.00 yuan has been offered" in offered.body
@@ -115,10 +119,9 @@ def test_a_reporter_who_sent_td_is_not_texted(
 def test_a_rolled_back_change_sends_nothing(
     users: dict[str, Any], english_case: Case, django_capture_on_commit_callbacks: Any
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
-        with transaction.atomic():
-            services.case_accept(case=english_case, by=users["dispatcher"])
-            raise RuntimeError("the request failed after the transition")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        services.case_accept(case=english_case, by=users["dispatcher"])
+        raise RuntimeError("the request failed after the transition")
     assert not OutboundMessage.objects.exists()
 
 
