@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from datetime import timedelta
 from typing import Any
 
@@ -28,12 +30,11 @@ def sms(sid: str, body: str, sender: str = SENDER, **extra: str) -> dict[str, st
 
 
 def receipt_in(reply: str) -> str:
-    digits = "".join(ch for ch in reply if ch.isdigit() or ch == " ")
-    for start in range(len(digits)):
-        receipt = parse_receipt(digits[start:start + 19])
-        if receipt:
-            return receipt
-    raise AssertionError(f"no receipt in {reply!r}")
+    found = re.search(r"\d{4} \d{4} \d{4} \d{4}", reply)
+    assert found, f"no receipt in {reply!r}"
+    receipt = parse_receipt(found.group())
+    assert receipt is not None
+    return receipt
 
 
 @pytest.mark.django_db
