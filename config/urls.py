@@ -7,6 +7,7 @@ from notifications.views import twilio_status
 api_v1 = [
     path("", include("cases.api_urls")),
     path("", include("directory.api_urls")),
+    path("reports/claim/", include("rewards.claim_urls")),
     path("", include("hotline.api_urls")),
     path("rewards/", include("rewards.api_urls")),
     path("live/", include("notifications.api_urls")),

@@ -1,3 +1,13 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from rewards import api
+
+urlpatterns = [
+    path("", api.RewardListApi.as_view(), name="reward-list"),
+    path("propose/", api.RewardProposeApi.as_view(), name="reward-propose"),
+    path("reports/", api.RewardReportApi.as_view(), name="reward-report"),
+    path("budgets/", api.BudgetReportApi.as_view(), name="reward-budgets"),
+    path("<int:reward_id>/", api.RewardDetailApi.as_view(), name="reward-detail"),
+    path("<int:reward_id>/payment-details/", api.PaymentDetailsApi.as_view(), name="reward-payment-details"),
+    *[path(f"<int:reward_id>/{slug}/", view.as_view(), name=f"reward-{slug}") for slug, view in api.ACTIONS.items()],
+]

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class RewardsConfig(AppConfig):
     name = "rewards"
     verbose_name = _("Rewards")
+
+    def ready(self) -> None:
+        from cases import events
+        from rewards.handlers import on_case_event
+
+        events.subscribe(on_case_event)

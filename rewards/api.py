@@ -1,0 +1,239 @@
+"""Staff API for rewards: parse, call one service, format. One class per operation."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases.models import Category
+from cases.selectors import case_get
+from config.errors import ApplicationError
+from directory.models import Town
+from directory.permissions import IsStaffMember
+from rewards import selectors, services
+from rewards.exports import csv_response, xlsx_response
+from rewards.models import PaymentMethod, Reward, RewardState
+from rewards.serializers import ClaimRevealedOutput, RewardOutput
+
+
+class RewardFilter(filters.FilterSet):
+    state = filters.MultipleChoiceFilter(choices=RewardState.choices)
+    category = filters.MultipleChoiceFilter(choices=Category.choices)
+    town = filters.ModelChoiceFilter(queryset=Town.objects.all())
+    year = filters.NumberFilter(field_name="year")
+    case = filters.CharFilter(field_name="case__reference")
+
+    class Meta:
+        model = Reward
+        fields: list[str] = []
+
+
+class RewardListApi(generics.ListAPIView[Reward]):
+    permission_classes = [IsStaffMember]
+    serializer_class = RewardOutput
+    filterset_class = RewardFilter
+
+    def get_queryset(self) -> QuerySet[Reward]:
+        return selectors.reward_list(self.request.user)
+
+
+class RewardDetailApi(APIView):
+    permission_classes = [IsStaffMember]
+
+    @extend_schema(responses=RewardOutput)
+    def get(self, request: Request, reward_id: int) -> Response:
+        return Response(RewardOutput(selectors.reward_get(request.user, reward_id)).data)
+
+
+class ProposeInput(serializers.Serializer[Any]):
+    case = serializers.CharField(max_length=12, help_text="Reference of the closed case.")
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    reason = serializers.CharField(max_length=2000)
+
+
+class RewardProposeApi(APIView):
+    permission_classes = [IsStaffMember]
+
+    @extend_schema(request=ProposeInput, responses={201: RewardOutput(many=True)})
+    def post(self, request: Request) -> Response:
+        given = ProposeInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        case = case_get(request.user, given.validated_data["case"])
+        rewards = services.reward_propose(
+            case=case, by=request.user, amount=given.validated_data["amount"], reason=given.validated_data["reason"]
+        )
+        fresh = selectors.reward_list(request.user).filter(pk__in=[r.pk for r in rewards]).order_by("id")
+        return Response(RewardOutput(fresh, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class NoInput(serializers.Serializer[Any]):
+    pass
+
+
+class ReasonInput(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=2000)
+
+
+class PayInput(serializers.Serializer[Any]):
+    method = serializers.ChoiceField(choices=PaymentMethod.choices)
+    reference = serializers.CharField(max_length=100)
+    paid_on = serializers.DateField()
+    idempotency_key = serializers.CharField(
+        max_length=64,
+        required=False,
+        help_text="One key per payment the user means to make; the Idempotency-Key header works too.",
+    )
+
+
+class RewardActionApi(APIView):
+    """POST one action on one reward: validate the input, call the service, answer with the reward."""
+
+    permission_classes = [IsStaffMember]
+    input_serializer: ClassVar[type[serializers.Serializer[Any]]] = NoInput
+    service: ClassVar[Any]
+
+    def act(self, request: Request, reward: Reward, data: dict[str, Any]) -> Any:
+        return type(self).service(reward=reward, by=request.user, **data)
+
+    @extend_schema(responses=RewardOutput)
+    def post(self, request: Request, reward_id: int) -> Response:
+        reward = selectors.reward_get(request.user, reward_id)
+        given = self.input_serializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        self.act(request, reward, dict(given.validated_data))
+        return Response(RewardOutput(selectors.reward_get(request.user, reward_id)).data)
+
+
+class ApproveApi(RewardActionApi):
+    service = staticmethod(services.reward_approve)
+
+
+class RejectApi(RewardActionApi):
+    input_serializer = ReasonInput
+    service = staticmethod(services.reward_reject)
+
+
+class OfferApi(RewardActionApi):
+    service = staticmethod(services.reward_offer)
+
+
+class ReverseApi(RewardActionApi):
+    input_serializer = ReasonInput
+    service = staticmethod(services.reward_reverse)
+
+
+class PayApi(RewardActionApi):
+    input_serializer = PayInput
+
+    def act(self, request: Request, reward: Reward, data: dict[str, Any]) -> Any:
+        key = data.pop("idempotency_key", None) or request.headers.get("Idempotency-Key", "")
+        if not key.strip():
+            raise ApplicationError(
+                _("Send an idempotency key so the payment is recorded only once."),
+                code="invalid",
+                fields={"idempotency_key": [_("This field is required.")]},
+            )
+        if len(key) > 64:
+            raise ApplicationError(
+                _("The idempotency key is too long."),
+                code="invalid",
+                fields={"idempotency_key": [_("At most 64 characters.")]},
+            )
+        return services.reward_pay(reward=reward, by=request.user, idempotency_key=key.strip(), **data)
+
+
+class PaymentDetailsApi(APIView):
+    """The claimant's identity and account in clear, for finance to pay; leaves an audit record."""
+
+    permission_classes = [IsStaffMember]
+
+    @extend_schema(request=ReasonInput, responses=ClaimRevealedOutput)
+    def post(self, request: Request, reward_id: int) -> Response:
+        reward = selectors.reward_get(request.user, reward_id)
+        given = ReasonInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        claim = services.claim_reveal(reward=reward, by=request.user, reason=given.validated_data["reason"])
+        return Response(ClaimRevealedOutput(claim).data)
+
+
+class ReportQuery(serializers.Serializer[Any]):
+    by = serializers.CharField(required=False, default="town,year,state,category")
+    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
+    # Not "format": DRF reads that query parameter to choose a renderer.
+    export = serializers.ChoiceField(choices=["json", "csv", "xlsx"], required=False, default="json")
+
+    def validate_by(self, value: str) -> list[str]:
+        names = [name.strip() for name in value.split(",") if name.strip()]
+        unknown = [name for name in names if name not in selectors.REPORT_DIMENSIONS]
+        if unknown or not names:
+            raise serializers.ValidationError(_("Group by any of: town, year, state, category."))
+        return list(dict.fromkeys(names))
+
+
+def _download(kind: str, fmt: str, header: list[str], rows: list[list[Any]]) -> HttpResponse:
+    name = f"rewards-{kind}-{timezone.localdate().isoformat()}"
+    return (csv_response if fmt == "csv" else xlsx_response)(name, header, rows)
+
+
+class RewardReportApi(APIView):
+    """Rewards by town, year (proposed), state and category: count and amount; CSV and XLSX too."""
+
+    permission_classes = [IsStaffMember]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("by", str),
+            OpenApiParameter("year", int),
+            OpenApiParameter("export", str, enum=["json", "csv", "xlsx"]),
+        ]
+    )
+    def get(self, request: Request) -> Response | HttpResponse:
+        query = ReportQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        by, fmt, year = query.validated_data["by"], query.validated_data["export"], query.validated_data.get("year")
+        rows = selectors.reward_report(request.user, by=by, filters={"year": year} if year else None)
+        if fmt == "json":
+            return Response({"by": by, "rows": rows})
+        return _download(
+            "report", fmt, [*by, "count", "amount"], [[row[k] for k in [*by, "count", "amount"]] for row in rows]
+        )
+
+
+BUDGET_COLUMNS = ["year", "department", "budget", "used", "left", "accrued", "released", "paid", "reversed", "paid_net"]
+
+
+class BudgetReportApi(APIView):
+    """Per year and paying department: budget, used and left, summed from the ledger."""
+
+    permission_classes = [IsStaffMember]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("year", int), OpenApiParameter("export", str, enum=["json", "csv", "xlsx"])]
+    )
+    def get(self, request: Request) -> Response | HttpResponse:
+        query = ReportQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        lines = selectors.budget_report(request.user, year=query.validated_data.get("year"))
+        rows = [[getattr(line, column) for column in BUDGET_COLUMNS] for line in lines]
+        if query.validated_data["export"] == "json":
+            return Response({"rows": [dict(zip(BUDGET_COLUMNS, row, strict=True)) for row in rows]})
+        return _download("budget", query.validated_data["export"], BUDGET_COLUMNS, rows)
+
+
+ACTIONS: dict[str, type[RewardActionApi]] = {
+    "approve": ApproveApi,
+    "reject": RejectApi,
+    "offer": OfferApi,
+    "pay": PayApi,
+    "reverse": ReverseApi,
+}

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cases.models.event import AppendOnlyModel
+from config.crypto import EncryptedTextField
+
+
+class ClaimMethod(models.TextChoices):
+    BANK = "bank", _("Bank card")
+    ALIPAY = "alipay", _("Alipay")
+    WECHAT_PAY = "wechat_pay", _("WeChat Pay")
+
+
+class RewardClaim(AppendOnlyModel):
+    """The reporter's identity and payment details, encrypted; staff see them masked unless paying."""
+
+    reward = models.OneToOneField("rewards.Reward", on_delete=models.PROTECT, related_name="claim")
+    name = EncryptedTextField(_("name"))
+    id_number = EncryptedTextField(_("ID number"))
+    method = models.CharField(_("payment method"), max_length=16, choices=ClaimMethod.choices)
+    bank_name = models.CharField(_("bank"), max_length=100, blank=True)
+    account = EncryptedTextField(_("account"))
+    created_at = models.DateTimeField(_("claimed"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reward claim")
+        verbose_name_plural = _("reward claims")
+
+    def __str__(self) -> str:
+        return f"{_('Claim')} #{self.pk}"

@@ -1,0 +1,127 @@
+"""Reads of rewards and the ledger, scoped to the user. Every balance is a sum of ledger entries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, ExtractYear
+from django.utils.translation import gettext as _
+
+from config.errors import NotFound
+from rewards import rules
+from rewards.models import COMMITTED_KINDS, PAID_KINDS, Budget, EntryKind, LedgerEntry, Reward
+from rewards.money import ZERO
+
+REPORT_DIMENSIONS = {"town": "town__name", "year": "year", "state": "state", "category": "category"}
+
+
+def rewards_visible_to(user: Any) -> QuerySet[Reward]:
+    """Rewards are a bureau matter: town staff and intake see none (a 404, like a case they may not see)."""
+    if not rules.may_read(user):
+        return Reward.objects.none()
+    return Reward.objects.all()
+
+
+def reward_list(user: Any) -> QuerySet[Reward]:
+    return (
+        rewards_visible_to(user)
+        .select_related("case", "town", "policy", "claim", "proposed_by", "first_approved_by", "second_approved_by")
+        .annotate(year=ExtractYear("created_at"))
+    )
+
+
+def reward_get(user: Any, reward_id: int) -> Reward:
+    reward = reward_list(user).filter(pk=reward_id).first()
+    if reward is None:
+        raise NotFound(_("No reward with this number is visible to you."))
+    return reward
+
+
+def reward_report(user: Any, *, by: list[str], filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Count and amount of rewards grouped by any of town, year (proposed), state and category."""
+    columns = [REPORT_DIMENSIONS[name] for name in by]
+    rows = (
+        reward_list(user)
+        .filter(**(filters or {}))
+        .order_by()
+        .values(*columns)
+        .annotate(count=Count("id"), amount=Coalesce(Sum("amount"), ZERO))
+        .order_by(*columns)
+    )
+    return [
+        {name: row[REPORT_DIMENSIONS[name]] for name in by} | {"count": row["count"], "amount": row["amount"]}
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    year: int
+    town_id: int | None
+    department: str
+    budget: Decimal | None
+    accrued: Decimal
+    released: Decimal
+    paid: Decimal
+    reversed: Decimal
+
+    @property
+    def used(self) -> Decimal:
+        """Committed: accrued, less what expired offers released and reversals clawed back."""
+        return self.accrued + self.released + self.reversed
+
+    @property
+    def left(self) -> Decimal | None:
+        return None if self.budget is None else self.budget - self.used
+
+    @property
+    def paid_net(self) -> Decimal:
+        return self.paid + self.reversed
+
+
+def budget_report(user: Any, *, year: int | None = None) -> list[BudgetLine]:
+    """Per year and paying department: budget, used, left, and the ledger sums behind them."""
+    if not rules.may_read(user):
+        return []
+    entries = LedgerEntry.objects.all() if year is None else LedgerEntry.objects.filter(year=year)
+    sums: dict[tuple[int, int | None, str | None], dict[str, Any]] = {
+        (row["year"], row["town_id"], row["town__name"]): dict(row)
+        for row in entries.order_by()
+        .values("year", "town_id", "town__name")
+        .annotate(**{kind.value: Coalesce(Sum("amount", filter=Q(kind=kind)), ZERO) for kind in EntryKind})
+    }
+    budgets = (
+        Budget.objects.select_related("town")
+        if year is None
+        else Budget.objects.filter(year=year).select_related("town")
+    )
+    amounts = {(b.year, b.town_id): b.amount for b in budgets}
+    names: set[tuple[int, int | None, str | None]] = {
+        (b.year, b.town_id, b.town.name if b.town else None) for b in budgets
+    }
+    lines = []
+    for key in sorted(set(sums) | names, key=lambda k: (k[0], k[2] or "")):
+        row: dict[str, Any] = sums.get(key, {})
+        lines.append(
+            BudgetLine(
+                year=key[0],
+                town_id=key[1],
+                department=key[2] or _("Bureau"),
+                budget=amounts.get(key[:2]),
+                accrued=row.get(EntryKind.ACCRUAL, ZERO),
+                released=row.get(EntryKind.RELEASE, ZERO),
+                paid=row.get(EntryKind.PAYOUT, ZERO),
+                reversed=row.get(EntryKind.REVERSAL, ZERO),
+            )
+        )
+    return lines
+
+
+def ledger_totals() -> dict[str, Decimal]:
+    """Budget used and money paid, straight from the entries: the figures reports must agree with."""
+    committed = LedgerEntry.objects.filter(kind__in=COMMITTED_KINDS).aggregate(total=Sum("amount"))["total"]
+    paid = LedgerEntry.objects.filter(kind__in=PAID_KINDS).aggregate(total=Sum("amount"))["total"]
+    return {"used": committed or ZERO, "paid": paid or ZERO}

@@ -1,0 +1,29 @@
+"""Every write to a reward goes through these functions: keyword-only, typed, one transaction each."""
+
+from rewards.services.claims import ClaimDetails, claim_reveal, reward_claim
+from rewards.services.decisions import (
+    reward_approve,
+    reward_expire,
+    reward_offer,
+    reward_pay,
+    reward_reject,
+    reward_reverse,
+    rewards_expire_due,
+)
+from rewards.services.proposal import reward_propose, reward_propose_for_case, rewards_propose_missing
+
+__all__ = [
+    "ClaimDetails",
+    "claim_reveal",
+    "reward_approve",
+    "reward_claim",
+    "reward_expire",
+    "reward_offer",
+    "reward_pay",
+    "reward_propose",
+    "reward_propose_for_case",
+    "reward_reject",
+    "reward_reverse",
+    "rewards_expire_due",
+    "rewards_propose_missing",
+]

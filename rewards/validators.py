@@ -1,0 +1,79 @@
+"""Checks on what a reporter types when claiming: ID number, bank card, mobile-payment account.
+
+Each returns the normalised value or raises ``ValidationError`` with a message a reporter can act on.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy as _
+
+from cases.phones import is_mobile, normalize_phone
+
+# GB 11643-1999: weights of the 17 body digits, and the check character for sum mod 11.
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_SEPARATORS = re.compile(r"[\s\-]")
+
+
+def id_check_character(body: str) -> str:
+    return _ID_CHECK[sum(int(d) * w for d, w in zip(body, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def normalize_id_number(raw: str) -> str:
+    """An 18-character resident ID number (GB 11643): shape, date of birth and check character."""
+    number = _SEPARATORS.sub("", raw.strip()).upper()
+    if not _ID_SHAPE.match(number):
+        raise ValidationError(_("An ID number has 17 digits followed by a digit or X."), code="id_number")
+    try:
+        date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise ValidationError(_("This ID number does not contain a valid date of birth."), code="id_number") from None
+    if id_check_character(number[:17]) != number[17]:
+        raise ValidationError(
+            _("This ID number's check character is wrong; please check every digit."), code="id_number"
+        )
+    return number
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 1:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def normalize_bank_card(raw: str) -> str:
+    """A UnionPay debit card number: 16–19 digits that pass the Luhn check printed cards carry."""
+    number = _SEPARATORS.sub("", raw.strip())
+    if not (number.isascii() and number.isdigit() and 16 <= len(number) <= 19):
+        raise ValidationError(_("A bank card number has 16 to 19 digits."), code="account")
+    if not luhn_valid(number):
+        raise ValidationError(_("This bank card number is not valid; please check every digit."), code="account")
+    return number
+
+
+def normalize_mobile_payment_account(raw: str) -> str:
+    """Alipay or WeChat Pay: the mainland mobile number the account is registered to, or an e-mail address."""
+    text = raw.strip()
+    if "@" in text:
+        try:
+            validate_email(text)
+        except ValidationError:
+            raise ValidationError(_("Enter the mobile number or e-mail of the account."), code="account") from None
+        return text.lower()
+    try:
+        number = normalize_phone(text)
+    except ValidationError:
+        number = ""
+    if not is_mobile(number):
+        raise ValidationError(_("Enter the mobile number or e-mail of the account."), code="account")
+    return number
