@@ -30,16 +30,17 @@ def transcription_receive(*, recording_sid: str, text: str, completed: bool) -> 
         else:
             media.transcript_status = Attachment.TranscriptStatus.MANUAL
         media.save(update_fields=["transcript", "transcript_status"])
-        if media.attachment_id is not None:
-            transcript_apply(media=media)
+        # The case text need not wait for the audio download; the attachment gets it when stored.
+        transcript_apply(media=media)
     return media
 
 
 def transcript_apply(*, media: RemoteMedia) -> None:
     """Copy the transcript to the stored recording and, while the case has no text yet, to the case."""
-    Attachment.objects.filter(pk=media.attachment_id).update(
-        transcript=media.transcript, transcript_status=media.transcript_status
-    )
+    if media.attachment_id is not None:
+        Attachment.objects.filter(pk=media.attachment_id).update(
+            transcript=media.transcript, transcript_status=media.transcript_status
+        )
     if not media.transcript:
         return
     case = Case.objects.select_for_update().get(pk=media.case_id)
