@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from cases.models import CalendarDay, CalendarYear
@@ -74,11 +75,16 @@ class _CalendarCache:
 
     def clear(self, **_: object) -> None:
         self.calendar = None
+        # Also after the transaction ends, so a rolled-back edit is not what the cache keeps.
+        transaction.on_commit(self.forget)
+
+    def forget(self) -> None:
+        self.calendar = None
 
 
-_cache = _CalendarCache()
-calendar = _cache.get
+calendar_cache = _CalendarCache()
+calendar = calendar_cache.get
 
 for _model in (CalendarDay, CalendarYear):
-    post_save.connect(_cache.clear, sender=_model, dispatch_uid=f"workdays-{_model.__name__}-save")
-    post_delete.connect(_cache.clear, sender=_model, dispatch_uid=f"workdays-{_model.__name__}-delete")
+    post_save.connect(calendar_cache.clear, sender=_model, dispatch_uid=f"workdays-{_model.__name__}-save")
+    post_delete.connect(calendar_cache.clear, sender=_model, dispatch_uid=f"workdays-{_model.__name__}-delete")

@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 
 from cases import services
 from cases.models import Case, State
+from cases.workdays import calendar_cache
 from directory.models import Role, Town
 from tests.factories import CaseFactory, MembershipFactory, TownFactory, UserFactory
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, start_fake_twilio
@@ -46,6 +47,12 @@ def _keep_test_connection() -> None:
     """In-process WSGI calls (schemathesis) must not close the test transaction's connection."""
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar() -> None:
+    """Tests edit the holiday table inside transactions that roll back; start each from the table."""
+    calendar_cache.forget()
 
 
 @pytest.fixture
