@@ -10,7 +10,8 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -30,11 +31,21 @@ SECOND_FACTOR_ROLES = (
 DESK_ROLES = (Role.INTAKE, Role.DISPATCHER, Role.BUREAU_SUPERVISOR)
 DASHBOARD_ROLES = (Role.DISPATCHER, Role.BUREAU_SUPERVISOR, Role.ADMINISTRATOR, Role.REWARD_APPROVER, Role.FINANCE)
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def needs_second_factor(user: Any) -> bool:
     return access_for(user).has_bureau_role(*SECOND_FACTOR_ROLES)
+
+
+def available_transitions(case: Any, user: Any) -> set[str]:
+    """Names of the transitions this user may make on this case now (django-fsm adds the method)."""
+    return {t.name for t in case.get_available_user_state_transitions(user)}
+
+
+def passed_second_factor(user: Any) -> bool:
+    """``is_verified`` is attached to the user by django-otp's middleware for this request."""
+    return bool(getattr(user, "is_verified", lambda: False)())
 
 
 def may_use_desk(access: StaffAccess) -> bool:
@@ -54,14 +65,14 @@ def staff_page(allowed: Callable[[StaffAccess], bool] | None = None) -> Callable
 
     def decorate(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             access = access_for(user)
             if not access.is_staff_member:
                 raise PermissionDenied(_("This page is for hotline staff."))
-            if needs_second_factor(user) and not user.is_verified():  # type: ignore[union-attr]
+            if needs_second_factor(user) and not passed_second_factor(user):
                 query = urlencode({"next": request.get_full_path()})
                 return HttpResponseRedirect(f"{reverse('staff-otp')}?{query}")
             if allowed is not None and not allowed(access):
@@ -88,7 +99,7 @@ def navigation(request: HttpRequest) -> list[tuple[str, str]]:
     return links
 
 
-def render_page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+def render_page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponseBase:
     return render(request, template, {"nav_links": navigation(request), **context}, status=status)
 
 

@@ -14,19 +14,28 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cases.views.access import may_see_dashboard, may_use_desk, may_use_inbox, needs_second_factor, staff_page
+from cases.views.access import (
+    may_see_dashboard,
+    may_use_desk,
+    may_use_inbox,
+    needs_second_factor,
+    passed_second_factor,
+    staff_page,
+)
 from directory.access import access_for
 
 
 class StaffLoginView(auth_views.LoginView):
     template_name = "registration/login.html"
-    next_page = reverse_lazy("staff-home")
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        return reverse("staff-home")
 
 
 class TokenForm(forms.Form):
@@ -56,7 +65,7 @@ def _qr_svg(url: str) -> str:
 def second_factor(request: HttpRequest) -> HttpResponse:
     """Verify a TOTP code; a user without a confirmed device enrols one here first."""
     user: Any = request.user
-    if not needs_second_factor(user) or user.is_verified():
+    if not needs_second_factor(user) or passed_second_factor(user):
         return HttpResponseRedirect(_safe_next(request))
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     enrolling = device is None

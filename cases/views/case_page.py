@@ -7,7 +7,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -16,7 +17,7 @@ from cases import rules, services
 from cases.models import Case, State
 from cases.selectors import case_get, case_timeline, cases_visible_to
 from cases.services.work import FINDINGS_FIELDS, may_reveal
-from cases.views.access import form_refusal, refusal, render_page, staff_page
+from cases.views.access import available_transitions, form_refusal, refusal, render_page, staff_page
 from cases.views.forms import FindingsForm, NoteForm, QuestionForm, RevealForm, TransitionForm
 from config.crypto import mask_name, mask_phone
 from config.errors import ApplicationError, Conflict
@@ -37,6 +38,7 @@ TRANSITIONS: dict[str, Callable[[Case, Any, dict[str, Any]], Any]] = {
     "close": lambda c, u, d: services.case_close(case=c, by=u, result_for_reporter=d["result_for_reporter"]),
     "reopen": lambda c, u, d: services.case_reopen(case=c, by=u, reason=d["reason"]),
 }
+TRANSITION_ORDER = list(TRANSITIONS)
 NEEDS_REASON = frozenset({"reject", "refer", "return_to_bureau", "return_to_officer", "reopen"})
 
 
@@ -72,7 +74,7 @@ def _enterprise_history(user: Any, case: Case) -> dict[str, Any] | None:
 
 def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
     user = request.user
-    transitions = [t.name for t in case.get_available_user_state_transitions(user)]
+    transitions = sorted(available_transitions(case, user), key=TRANSITION_ORDER.index)
     reporter = case.reporter
     return {
         "case": case,
@@ -99,21 +101,21 @@ def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
 
 @require_GET
 @staff_page()
-def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def case_detail(request: HttpRequest, reference: str) -> HttpResponseBase:
     case = case_get(request.user, reference)
     return render_page(request, "cases/case.html", _case_context(request, case))
 
 
 @require_POST
 @staff_page()
-def transition(request: HttpRequest, reference: str) -> HttpResponse:
+def transition(request: HttpRequest, reference: str) -> HttpResponseBase:
     case = case_get(request.user, reference)
     form = TransitionForm(request.POST)
     if not form.is_valid():
         form_refusal(request, form)
         return _back(reference)
     name = form.cleaned_data["name"]
-    offered = {t.name for t in case.get_available_user_state_transitions(request.user)}
+    offered = available_transitions(case, request.user)
     if name not in offered or name not in TRANSITIONS:
         messages.error(request, _("That action is not available to you for this case now."))
         return _back(reference)
@@ -136,7 +138,7 @@ def case_is_still_visible(user: Any, reference: str) -> bool:
 
 @require_POST
 @staff_page()
-def findings(request: HttpRequest, reference: str) -> HttpResponse:
+def findings(request: HttpRequest, reference: str) -> HttpResponseBase:
     case = case_get(request.user, reference)
     form = FindingsForm(request.POST)
     if not form.is_valid():
@@ -153,7 +155,7 @@ def findings(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @staff_page()
-def note(request: HttpRequest, reference: str) -> HttpResponse:
+def note(request: HttpRequest, reference: str) -> HttpResponseBase:
     case = case_get(request.user, reference)
     form = NoteForm(request.POST)
     if not form.is_valid():
@@ -172,7 +174,7 @@ def note(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @staff_page()
-def question(request: HttpRequest, reference: str) -> HttpResponse:
+def question(request: HttpRequest, reference: str) -> HttpResponseBase:
     case = case_get(request.user, reference)
     form = QuestionForm(request.POST)
     if not form.is_valid():
@@ -189,7 +191,7 @@ def question(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @staff_page()
-def reveal(request: HttpRequest, reference: str) -> HttpResponse:
+def reveal(request: HttpRequest, reference: str) -> HttpResponseBase:
     """The identity in clear on this one response (never in a URL), after a logged reason."""
     case = case_get(request.user, reference)
     form = RevealForm(request.POST)
@@ -208,7 +210,7 @@ def reveal(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_GET
 @staff_page()
-def attachment(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+def attachment(request: HttpRequest, reference: str, pk: int) -> HttpResponseBase:
     """The stripped display copy; the original evidence only for roles that may reveal identities."""
     case = case_get(request.user, reference)
     item = case.attachments.filter(pk=pk).first()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -51,7 +52,7 @@ def _breakdown_table(dimension: str, period: stats.Period, town_ids: list[int] |
 
 @require_GET
 @staff_page(may_see_dashboard)
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: HttpRequest) -> HttpResponseBase:
     form = DashboardFilterForm(request.GET or None)
     period, town = default_period(), None
     if form.is_bound and form.is_valid():
@@ -89,7 +90,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @staff_page(may_see_dashboard)
-def export(request: HttpRequest, fmt: str) -> HttpResponse:
+def export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     """The filtered cases (same filters as the API's case list) as CSV or XLSX, streamed."""
     filtered = CaseFilter(request.GET, queryset=cases_visible_to(request.user))
     try:
@@ -114,7 +115,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @require_GET
-def public_stats(request: HttpRequest) -> HttpResponse:
+def public_stats(request: HttpRequest) -> HttpResponseBase:
     """Monthly district figures for the public: counts and rates only, no case detail."""
     months = stats.public_monthly(default_period())
     return render_page(request, "cases/stats.html", {"months": months})

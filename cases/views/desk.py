@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases import services
 from cases.selectors import case_get
-from cases.views.access import form_refusal, may_use_desk, refusal, render_page, staff_page
+from cases.views.access import available_transitions, form_refusal, may_use_desk, refusal, render_page, staff_page
 from cases.views.forms import AssignForm, DecisionForm, MergeForm, StaffEntryForm, TriageForm
 from cases.views.triage import awaiting_assignment, desk_queue, suggested_duplicates
 from config.errors import ApplicationError
@@ -27,7 +28,7 @@ def _back(reference: str) -> HttpResponseRedirect:
 
 @require_GET
 @staff_page(may_use_desk)
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: HttpRequest) -> HttpResponseBase:
     page = Paginator(desk_queue(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render_page(
         request,
@@ -38,9 +39,9 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @staff_page(may_use_desk)
-def triage(request: HttpRequest, reference: str) -> HttpResponse:
+def triage(request: HttpRequest, reference: str) -> HttpResponseBase:
     case = case_get(request.user, reference)
-    available = {t.name for t in case.get_available_user_state_transitions(request.user)}
+    available = available_transitions(case, request.user)
     triage_form = TriageForm(
         initial={
             "description": case.description,
@@ -67,7 +68,7 @@ def triage(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @staff_page(may_use_desk)
-def edit(request: HttpRequest, reference: str) -> HttpResponse:
+def edit(request: HttpRequest, reference: str) -> HttpResponseBase:
     case = case_get(request.user, reference)
     form = TriageForm(request.POST)
     if not form.is_valid():
@@ -84,7 +85,7 @@ def edit(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @staff_page(may_use_desk)
-def decide(request: HttpRequest, reference: str) -> HttpResponse:
+def decide(request: HttpRequest, reference: str) -> HttpResponseBase:
     case = case_get(request.user, reference)
     form = DecisionForm(request.POST)
     if not form.is_valid():
@@ -107,7 +108,7 @@ def decide(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @staff_page(may_use_desk)
-def merge(request: HttpRequest, reference: str) -> HttpResponse:
+def merge(request: HttpRequest, reference: str) -> HttpResponseBase:
     case = case_get(request.user, reference)
     form = MergeForm(request.POST)
     if not form.is_valid():
@@ -127,7 +128,7 @@ def merge(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 @staff_page(may_use_desk)
-def assign(request: HttpRequest, reference: str) -> HttpResponse:
+def assign(request: HttpRequest, reference: str) -> HttpResponseBase:
     case = case_get(request.user, reference)
     form = AssignForm(request.POST)
     if not form.is_valid():
@@ -147,7 +148,7 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @staff_page(may_use_desk)
-def enter(request: HttpRequest) -> HttpResponse:
+def enter(request: HttpRequest) -> HttpResponseBase:
     """A letter, visit or operator-taken call, entered on the reporter's behalf."""
     form = StaffEntryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

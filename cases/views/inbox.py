@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.paginator import Paginator
 from django.db.models import F, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -16,7 +19,7 @@ from cases.views.forms import InboxFilterForm
 from directory.access import BUREAU_CASE_ROLES, access_for
 
 PAGE_SIZE = 50
-ORDERINGS = {
+ORDERINGS: dict[str, list[Any]] = {
     "due": [F("due_date").asc(nulls_last=True), "pk"],
     "-due": [F("due_date").desc(nulls_last=True), "-pk"],
     "-received": ["-created_at", "-pk"],
@@ -39,7 +42,7 @@ def inbox_cases(request: HttpRequest, form: InboxFilterForm) -> QuerySet[Case]:
 
 @require_GET
 @staff_page(may_use_inbox)
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: HttpRequest) -> HttpResponseBase:
     access = access_for(request.user)
     town_ids = None if access.has_bureau_role(*BUREAU_CASE_ROLES) else access.town_ids
     form = InboxFilterForm(request.GET or None, town_ids=town_ids)

@@ -1,0 +1,59 @@
+"""The town inbox: own towns only, by deadline, filters, and the rows fragment for live refresh."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from cases.models import Case
+from tests.factories import EnterpriseFactory
+from tests.pages.conftest import messages_of  # noqa: F401  (shared helper)
+
+
+def refs(response: Any) -> list[str]:
+    return [case.reference for case in response.context["page"]]
+
+
+def test_officer_sees_own_town_sorted_by_deadline(page_as: Any, case_in: Any) -> None:
+    later, sooner = case_in("assigned"), case_in("investigating")
+    Case.objects.filter(pk=later.pk).update(due_date=sooner.due_date + timedelta(days=5))
+    assert refs(page_as("officer").get("/inbox/")) == [sooner.reference, later.reference]
+    assert refs(page_as("officer").get("/inbox/?sort=-due")) == [later.reference, sooner.reference]
+    assert refs(page_as("outsider").get("/inbox/")) == []
+
+
+def test_filters_by_state_and_enterprise(page_as: Any, case_in: Any) -> None:
+    assigned, investigating = case_in("assigned"), case_in("investigating")
+    enterprise = EnterpriseFactory(town=assigned.town)
+    Case.objects.filter(pk=investigating.pk).update(enterprise=enterprise)
+    client = page_as("officer")
+    assert refs(client.get("/inbox/?state=assigned")) == [assigned.reference]
+    assert refs(client.get(f"/inbox/?enterprise={enterprise.pk}")) == [investigating.reference]
+
+
+def test_a_tampered_filter_is_refused_with_a_message(page_as: Any, case_in: Any) -> None:
+    case_in("assigned")
+    response = page_as("officer").get("/inbox/?state=received")
+    assert response.status_code == 200
+    assert response.context["filter_errors"]
+    assert 'role="alert"' in response.content.decode()
+
+
+def test_another_towns_enterprise_is_not_a_filter_choice(page_as: Any, case_in: Any, town_b: Any) -> None:
+    case_in("assigned")
+    foreign = EnterpriseFactory(town=town_b)
+    response = page_as("officer").get(f"/inbox/?enterprise={foreign.pk}")
+    assert "enterprise" in response.context["filter_errors"]
+
+
+def test_htmx_gets_only_the_rows(page_as: Any, case_in: Any) -> None:
+    case = case_in("assigned")
+    response = page_as("officer").get("/inbox/", headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert case.reference in body and "<html" not in body
+
+
+def test_inbox_page_loads_the_live_client_and_local_htmx(page_as: Any, db: Any) -> None:
+    body = page_as("officer").get("/inbox/").content.decode()
+    assert "/static/cases/live.js" in body and "/static/cases/htmx-2.0.11.min.js" in body
+    assert "https://" not in body  # nothing from a CDN
