@@ -85,6 +85,7 @@ class Result:
     p99_ms: float
     errors: int
     client: str
+    cpu_ms_per_request: float
 
 
 def server_env(database_url: str, redis_url: str) -> dict[str, str]:
@@ -135,6 +136,27 @@ def prepare(env: dict[str, str]) -> str:
     subprocess.run([*manage, "load_demo"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     out = subprocess.run([*manage, "shell", "-c", SETUP], env=env, check=True, cwd=ROOT, capture_output=True, text=True)
     return out.stdout.strip().splitlines()[-1]
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def session_cpu_seconds(session_id: int) -> float:
+    """User + system CPU of every process in the server's session (master and workers).
+
+    On a machine shared with other work, wall-clock throughput swings with the neighbours'
+    load; the CPU a server spends per request does not, so it is the steadier figure.
+    """
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        # After "pid (comm)": state ppid pgrp session ... utime(12) stime(13) cutime(14) cstime(15)
+        if int(fields[3]) == session_id:
+            total += int(fields[11]) + int(fields[12])
+    return total / _TICKS
 
 
 def free_port() -> int:
@@ -248,8 +270,10 @@ def run_model(
         results = []
         for endpoint, path in ENDPOINTS.items():
             measure(port, path, token, 2, concurrency)  # warm-up: imports, pool connections, worker start
+            cpu_before = session_cpu_seconds(server.pid)
             rate, p50, p99, errors = measure(port, path, token, seconds, concurrency)
-            results.append(Result(model, endpoint, rate, p50, p99, errors, client))
+            cpu_ms = (session_cpu_seconds(server.pid) - cpu_before) * 1000 / max(rate * seconds, 1)
+            results.append(Result(model, endpoint, rate, p50, p99, errors, client, cpu_ms))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -269,19 +293,42 @@ def machine() -> str:
     )
 
 
-def section(results: list[Result], seconds: float, concurrency: int) -> str:
+def medians(results: list[Result]) -> list[Result]:
+    """One row per server and endpoint, in first-seen order: median figures, errors summed."""
+    groups: dict[tuple[str, str], list[Result]] = {}
+    for result in results:
+        groups.setdefault((result.model, result.endpoint), []).append(result)
+    return [
+        Result(
+            model,
+            endpoint,
+            statistics.median(r.requests_per_second for r in group),
+            statistics.median(r.p50_ms for r in group),
+            statistics.median(r.p99_ms for r in group),
+            sum(r.errors for r in group),
+            group[0].client,
+            statistics.median(r.cpu_ms_per_request for r in group),
+        )
+        for (model, endpoint), group in groups.items()
+    ]
+
+
+def section(results: list[Result], *, seconds: float, concurrency: int, rounds: int, load: tuple[float, float]) -> str:
     endpoints = ", ".join(f"{name} `GET {path}`" for name, path in ENDPOINTS.items())
     lines = [
         SECTION,
         "",
         f"`bench/http_process_model.py` — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}.",
         f"{endpoints}; as the dispatcher (token auth, 50 cases), PostgreSQL through Django's pool,",
-        f"production settings (DEBUG off). {concurrency} concurrent keep-alive clients, {seconds:g} s per row after a",
-        f"2 s warm-up, load from `{results[0].client}` on the same machine. Ratio: against the first server's",
-        "figure for the same endpoint, measured in the same run.",
+        f"production settings (DEBUG off). {concurrency} concurrent keep-alive clients, {seconds:g} s per figure after",
+        f"a 2 s warm-up, load from `{results[0].client}` on the same machine; median of {rounds} interleaved rounds.",
+        f"Load average before/after: {load[0]:.1f}/{load[1]:.1f} (the machine is shared; compare ratios, not",
+        "absolute figures). Ratio: against the first server for the same endpoint, measured in the same run.",
+        "Server CPU ms/request: user+system CPU of the server's processes divided by the requests served; it",
+        "barely moves with the neighbours' load, so capacity ≈ cores × 1000 / that figure.",
         "",
-        "| server | endpoint | req/s | p50 ms | p99 ms | errors | ratio |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| server | endpoint | req/s | p50 ms | p99 ms | errors | ratio | server CPU ms/request |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     anchors: dict[str, float] = {}
     for result in results:
@@ -289,7 +336,7 @@ def section(results: list[Result], seconds: float, concurrency: int) -> str:
         lines.append(
             f"| {MODELS[result.model][0]} | {result.endpoint} | {result.requests_per_second:,.0f} | "
             f"{result.p50_ms:.1f} | {result.p99_ms:.1f} | {result.errors} | "
-            f"{result.requests_per_second / anchor:.1f}× |"
+            f"{result.requests_per_second / anchor:.1f}× | {result.cpu_ms_per_request:.1f} |"
         )
     lines += ["", "Chosen production model and the reasons: docs/deployment.md.", ""]
     return "\n".join(lines)
@@ -312,6 +359,7 @@ def main() -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/4")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3, help="repeat all servers this often, interleaved")
     parser.add_argument("--models", default=",".join(MODELS), help=f"comma separated, from {', '.join(MODELS)}")
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--readme", type=Path, default=ROOT / "bench" / "README.md")
@@ -328,18 +376,23 @@ def main() -> None:
     ensure_database(args.database_url)
     token = prepare(env)
     results = []
-    for model in models:
-        print(f"-- {MODELS[model][0]}", flush=True)
-        for result in run_model(
-            model, env=env, token=token, seconds=args.seconds, concurrency=args.concurrency, client=client
-        ):
-            print(
-                f"   {result.endpoint}: {result.requests_per_second:,.0f} req/s, p50 {result.p50_ms:.1f} ms, "
-                f"p99 {result.p99_ms:.1f} ms, errors {result.errors}",
-                flush=True,
-            )
-            results.append(result)
-    text = section(results, args.seconds, args.concurrency)
+    load_before = os.getloadavg()[0]
+    # Rounds interleave the servers, so a burst of other work on a shared machine does not
+    # land on one server only; the table shows each figure's median over the rounds.
+    for round_number in range(1, args.rounds + 1):
+        for model in models:
+            print(f"-- round {round_number}: {MODELS[model][0]}", flush=True)
+            for result in run_model(
+                model, env=env, token=token, seconds=args.seconds, concurrency=args.concurrency, client=client
+            ):
+                print(
+                    f"   {result.endpoint}: {result.requests_per_second:,.0f} req/s, p50 {result.p50_ms:.1f} ms, "
+                    f"p99 {result.p99_ms:.1f} ms, errors {result.errors}, {result.cpu_ms_per_request:.1f} CPU ms/req",
+                    flush=True,
+                )
+                results.append(result)
+    load = (load_before, os.getloadavg()[0])
+    text = section(medians(results), seconds=args.seconds, concurrency=args.concurrency, rounds=args.rounds, load=load)
     print("\n" + text)
     if not args.no_readme:
         write_readme(args.readme, text)
