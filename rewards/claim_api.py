@@ -57,14 +57,14 @@ class ClaimInput(serializers.Serializer[Any]):
 
 class ClaimOutput(serializers.ModelSerializer[Reward]):
     account = serializers.SerializerMethodField()
-    method = serializers.CharField(source="claim.method")
+    method = serializers.CharField(source="claim_details.method")
 
     class Meta:
         model = Reward
         fields = ["amount", "state", "claimed_at", "method", "account"]
 
     def get_account(self, reward: Reward) -> str:
-        return mask_identifier(reward.claim.account)
+        return mask_identifier(reward.claim_details.account)
 
 
 def _client_address(request: Request) -> str:
@@ -106,5 +106,6 @@ class RewardClaimApi(APIView):
         )
         reward = services.reward_claim(receipt=data["receipt"], password=data["password"], details=details)
         return Response(
-            ClaimOutput(Reward.objects.select_related("claim").get(pk=reward.pk)).data, status=status.HTTP_201_CREATED
+            ClaimOutput(Reward.objects.select_related("claim_details").get(pk=reward.pk)).data,
+            status=status.HTTP_201_CREATED,
         )

@@ -28,7 +28,9 @@ def rewards_visible_to(user: Any) -> QuerySet[Reward]:
 def reward_list(user: Any) -> QuerySet[Reward]:
     return (
         rewards_visible_to(user)
-        .select_related("case", "town", "policy", "claim", "proposed_by", "first_approved_by", "second_approved_by")
+        .select_related(
+            "case", "town", "policy", "claim_details", "proposed_by", "first_approved_by", "second_approved_by"
+        )
         .annotate(year=ExtractYear("created_at"))
     )
 

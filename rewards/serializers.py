@@ -91,6 +91,6 @@ class RewardOutput(serializers.ModelSerializer[Reward]):
 
     def get_claim(self, reward: Reward) -> dict[str, Any] | None:
         try:
-            return ClaimMaskedOutput(reward.claim).data
+            return ClaimMaskedOutput(reward.claim_details).data
         except RewardClaim.DoesNotExist:
             return None

@@ -16,7 +16,7 @@ class ClaimMethod(models.TextChoices):
 class RewardClaim(AppendOnlyModel):
     """The reporter's identity and payment details, encrypted; staff see them masked unless paying."""
 
-    reward = models.OneToOneField("rewards.Reward", on_delete=models.PROTECT, related_name="claim")
+    reward = models.OneToOneField("rewards.Reward", on_delete=models.PROTECT, related_name="claim_details")
     name = EncryptedTextField(_("name"))
     id_number = EncryptedTextField(_("ID number"))
     method = models.CharField(_("payment method"), max_length=16, choices=ClaimMethod.choices)

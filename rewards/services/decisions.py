@@ -14,7 +14,7 @@ from directory.access import access_for
 from directory.models import Role
 from rewards.models import EntryKind, LedgerEntry, Reward, RewardState
 from rewards.services import ledger
-from rewards.services.transitions import CLAIM_PATH, reward_event, run_transition
+from rewards.services.transitions import CLAIM_PATH, reward_event, run_transition, state_conflict
 from rewards.tasks import schedule_expiry
 
 
@@ -33,16 +33,17 @@ def reward_approve(*, reward: Reward, by: Any) -> Reward:
         raise Forbidden(_("Only reward approvers approve rewards."), code="permission_denied")
     with transaction.atomic():
         locked = Reward.objects.select_for_update().select_related("case").get(pk=reward.pk)
-        if locked.state == RewardState.PROPOSED:
-            if locked.proposed_by_id == by.pk:
-                raise Forbidden(_("You proposed this reward; another approver must approve it."), code="maker_checker")
-            if locked.first_approved_by_id == by.pk:
-                raise Conflict(
-                    _("You have already approved this reward; it needs a second approver."),
-                    code="second_approver_needed",
-                )
-            if locked.first_approved_by_id is None and locked.needs_second_approval:
-                return _first_of_two_approvals(locked, by)
+        if locked.state != RewardState.PROPOSED:  # a double click lands here: 409, not "not yours"
+            raise state_conflict(locked, "approve")
+        if locked.proposed_by_id == by.pk:
+            raise Forbidden(_("You proposed this reward; another approver must approve it."), code="maker_checker")
+        if locked.first_approved_by_id == by.pk:
+            raise Conflict(
+                _("You have already approved this reward; it needs a second approver."),
+                code="second_approver_needed",
+            )
+        if locked.first_approved_by_id is None and locked.needs_second_approval:
+            return _first_of_two_approvals(locked, by)
 
         def prepare(r: Reward) -> None:
             if r.first_approved_by_id is None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.utils import translation
 
+from cases.services import reporter_create
 from config.errors import ApplicationError
 from rewards.calculation import Findings, calculate
 from rewards.models import Basis, Reward, RewardPolicy
@@ -100,8 +101,6 @@ def test_money_refuses_floats_and_splits_add_up() -> None:
 
 @pytest.mark.django_db
 def test_the_monthly_cap_counts_the_same_reporter_and_hazard_type(report: Any) -> None:
-    from cases.services import reporter_create
-
     def same_person() -> Any:  # one reporter record per report, as intake creates them
         return reporter_create(name="李四", phone="13900001111")
 
