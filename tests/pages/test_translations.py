@@ -1,0 +1,44 @@
+"""Every string in the staff page templates has a Chinese translation (zh-hans is the default)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+from django.utils.translation.template import templatize
+
+ROOT = Path(settings.BASE_DIR)
+TEMPLATES = sorted([*(ROOT / "cases" / "templates").rglob("*.html"), *(ROOT / "config" / "templates").rglob("*.html")])
+CATALOGUE = ROOT / "cases" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+# templatize turns {% translate %}, {% blocktranslate %} and _("…") into gettext-style calls.
+CALL = re.compile(r"\b(?:gettext|pgettext|ngettext|_)\((?:u?'[^']*',\s*)?u?('(?:[^'\\]|\\.)*')")
+
+
+def msgids(template: Path) -> set[str]:
+    source = templatize(template.read_text(encoding="utf-8"), origin=str(template))
+    return {ast.literal_eval(match) for match in CALL.findall(source)}
+
+
+def translated() -> dict[str, str]:
+    return {entry.msgid: entry.msgstr for entry in polib.pofile(str(CATALOGUE)) if not entry.obsolete}
+
+
+def test_the_templates_are_found() -> None:
+    assert len(TEMPLATES) >= 10
+    assert "Staff login" in msgids(ROOT / "config" / "templates" / "registration" / "login.html")
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda path: str(path.relative_to(ROOT)))
+def test_every_template_string_has_a_chinese_translation(template: Path) -> None:
+    catalogue = translated()
+    untranslated = sorted(msgid for msgid in msgids(template) if not catalogue.get(msgid))
+    assert untranslated == [], f"add to {CATALOGUE.relative_to(ROOT)}: {untranslated}"
+
+
+def test_the_compiled_catalogue_matches_the_source() -> None:
+    compiled = {entry.msgid: entry.msgstr for entry in polib.mofile(str(CATALOGUE.with_suffix(".mo")))}
+    assert {k: v for k, v in translated().items() if v} == {k: v for k, v in compiled.items() if k}
