@@ -41,8 +41,11 @@ def case_for_reporter(request: HttpRequest, receipt: str, password: str) -> Case
         throttle("lookup_receipt", receipt_index(digits))
     case = case_for_receipt(receipt, password)
     if case is None:
-        raise NotFound(_("The receipt or the password is not right."), code="not_found",
-                       fields={"receipt": [_("Check the receipt and the password.")]})
+        raise NotFound(
+            _("The receipt or the password is not right."),
+            code="not_found",
+            fields={"receipt": [_("Check the receipt and the password.")]},
+        )
     while case.merged_into_id is not None and case.merged_into is not None:
         case = case.merged_into  # a duplicate lives on in the case it was merged into
     return case

@@ -35,10 +35,16 @@ def uploads_from(request: Request) -> list[Upload]:
 class ReportInput(serializers.Serializer[Any]):
     category = serializers.ChoiceField(choices=Category.choices, default=Category.OTHER)
     description = serializers.CharField(max_length=20_000, trim_whitespace=False)
-    town = serializers.SlugRelatedField(slug_field="code", queryset=Town.objects.all(), required=False,
-                                        allow_null=True, help_text="Town code; leave empty if unknown.")
-    enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.all(), required=False,
-                                                    allow_null=True, help_text="From the enterprise register.")
+    town = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Town.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Town code; leave empty if unknown.",
+    )
+    enterprise = serializers.PrimaryKeyRelatedField(
+        queryset=Enterprise.objects.all(), required=False, allow_null=True, help_text="From the enterprise register."
+    )
     enterprise_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     anonymous = serializers.BooleanField(default=True)
@@ -46,13 +52,18 @@ class ReportInput(serializers.Serializer[Any]):
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     language = serializers.ChoiceField(choices=["zh-hans", "en"], default="zh-hans")
-    files = serializers.ListField(child=serializers.FileField(), required=False, write_only=True,
-                                  help_text="Up to 10 photos, videos, recordings or PDFs (multipart only).")
+    files = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        write_only=True,
+        help_text="Up to 10 photos, videos, recordings or PDFs (multipart only).",
+    )
 
 
 class MailboxInput(ReportInput):
-    password = serializers.CharField(max_length=128, trim_whitespace=False,
-                                     help_text="Chosen by the reporter; with the receipt it opens the report.")
+    password = serializers.CharField(
+        max_length=128, trim_whitespace=False, help_text="Chosen by the reporter; with the receipt it opens the report."
+    )
 
 
 class ReceiptOutput(serializers.Serializer[Any]):
@@ -62,20 +73,36 @@ class ReceiptOutput(serializers.Serializer[Any]):
 
 
 def written_report(data: dict[str, Any]) -> WrittenReport:
-    return WrittenReport(description=data["description"], category=data["category"], town=data.get("town"),
-                         enterprise=data.get("enterprise"), enterprise_name=data["enterprise_name"],
-                         address=data["address"])
+    return WrittenReport(
+        description=data["description"],
+        category=data["category"],
+        town=data.get("town"),
+        enterprise=data.get("enterprise"),
+        enterprise_name=data["enterprise_name"],
+        address=data["address"],
+    )
 
 
 def reporter_details(data: dict[str, Any]) -> ReporterDetails:
-    return ReporterDetails(anonymous=data["anonymous"], name=data["name"], phone=data["phone"], email=data["email"],
-                           id_number=data.get("id_number", ""), language=data["language"])
+    return ReporterDetails(
+        anonymous=data["anonymous"],
+        name=data["name"],
+        phone=data["phone"],
+        email=data["email"],
+        id_number=data.get("id_number", ""),
+        language=data["language"],
+    )
 
 
 def receipt_body(receipt: str) -> dict[str, str]:
-    return {"receipt": receipt, "receipt_formatted": format_receipt(receipt),
-            "message": _("Write this receipt down now: it is shown only once. With it and your password "
-                         "you can follow your report, answer questions and claim a reward.")}
+    return {
+        "receipt": receipt,
+        "receipt_formatted": format_receipt(receipt),
+        "message": _(
+            "Write this receipt down now: it is shown only once. With it and your password "
+            "you can follow your report, answer questions and claim a reward."
+        ),
+    }
 
 
 class PublicApi(APIView):
@@ -93,8 +120,13 @@ class ReportSubmitApi(PublicApi):
         given = MailboxInput(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
-        new = report_submit(report=written_report(data), reporter=reporter_details(data), password=data["password"],
-                            uploads=uploads_from(request), channel=Channel.WEB)
+        new = report_submit(
+            report=written_report(data),
+            reporter=reporter_details(data),
+            password=data["password"],
+            uploads=uploads_from(request),
+            channel=Channel.WEB,
+        )
         return Response(receipt_body(new.receipt), status=status.HTTP_201_CREATED)
 
 
@@ -130,8 +162,7 @@ class ReportLookupApi(PublicApi):
 
 
 class FollowupInput(ReceiptInput):
-    text = serializers.CharField(max_length=20_000, required=False, allow_blank=True, default="",
-                                 trim_whitespace=False)
+    text = serializers.CharField(max_length=20_000, required=False, allow_blank=True, default="", trim_whitespace=False)
     question = serializers.IntegerField(required=False, allow_null=True, help_text="Id of the question answered.")
     files = serializers.ListField(child=serializers.FileField(), required=False, write_only=True)
 
@@ -156,8 +187,14 @@ class StaffEntryInput(ReportInput):
     channel = serializers.ChoiceField(choices=[(c.value, c.label) for c in STAFF_CHANNELS])
     anonymous = serializers.BooleanField(default=False)
     id_number = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
-    password = serializers.CharField(max_length=128, required=False, allow_blank=True, default="",
-                                     trim_whitespace=False, help_text="Optional: agreed with the reporter.")
+    password = serializers.CharField(
+        max_length=128,
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        help_text="Optional: agreed with the reporter.",
+    )
 
 
 class StaffEntryOutput(ReceiptOutput):
@@ -175,8 +212,13 @@ class StaffEntryApi(APIView):
         given = StaffEntryInput(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
-        new = report_submit(report=written_report(data), reporter=reporter_details(data), password=data["password"],
-                            uploads=uploads_from(request), channel=data["channel"], password_required=False,
-                            entered_by=request.user)
-        return Response({**receipt_body(new.receipt), "reference": new.case.reference},
-                        status=status.HTTP_201_CREATED)
+        new = report_submit(
+            report=written_report(data),
+            reporter=reporter_details(data),
+            password=data["password"],
+            uploads=uploads_from(request),
+            channel=data["channel"],
+            password_required=False,
+            entered_by=request.user,
+        )
+        return Response({**receipt_body(new.receipt), "reference": new.case.reference}, status=status.HTTP_201_CREATED)

@@ -66,11 +66,12 @@ def rate_limit(name: str) -> tuple[int, int]:
     configured = _setting("HOTLINE_RATE_LIMITS", None)
     if configured is None:
         # e.g. HOTLINE_RATE_LIMITS="mailbox_address=100000/3600,sms_number=100000/3600" for a load test
-        configured = {}
+        parsed: dict[str, tuple[int, int]] = {}
         for item in filter(None, env_str("HOTLINE_RATE_LIMITS", "").split(",")):
             key, _, value = item.partition("=")
             limit, _, window = value.partition("/")
-            configured[key.strip()] = (int(limit), int(window))
+            parsed[key.strip()] = (int(limit), int(window))
+        configured = parsed
     if isinstance(configured, dict) and name in configured:
         limit, window = configured[name]
         return int(limit), int(window)

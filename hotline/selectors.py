@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from cases.models import Case, CaseEvent, EventKind, State
 from cases.selectors import case_public_timeline
@@ -30,11 +31,11 @@ def reporter_state(case: Case) -> str:
 
 def reporter_state_label(case: Case) -> str:
     labels = {
-        "received": _("Received, waiting for a decision"),
-        "in_progress": _("Accepted and being handled"),
-        "closed": _("Closed"),
-        "rejected": _("Not accepted"),
-        "referred": _("Passed to another agency"),
+        "received": pgettext("reporter status", "Received, waiting for a decision"),
+        "in_progress": pgettext("reporter status", "Accepted and being handled"),
+        "closed": pgettext("reporter status", "Closed"),
+        "rejected": pgettext("reporter status", "Not accepted"),
+        "referred": pgettext("reporter status", "Passed to another agency"),
     }
     return labels[reporter_state(case)]
 
@@ -67,13 +68,20 @@ def report_status(case: Case) -> ReportStatus:
     events = list(case_public_timeline(case))
     answered = {event.reply_to_id for event in events if event.reply_to_id}
     entries = [
-        PublicEntry(id=event.pk, kind=event.kind, text=_public_text(event), at=event.created_at,
-                    answered=event.pk in answered)
+        PublicEntry(
+            id=event.pk, kind=event.kind, text=_public_text(event), at=event.created_at, answered=event.pk in answered
+        )
         for event in events
     ]
     result = case.result_for_reporter if case.state == State.CLOSED else ""
-    return ReportStatus(case=case, state=reporter_state(case), state_label=reporter_state_label(case),
-                        received_at=case.created_at, entries=entries, result=result)
+    return ReportStatus(
+        case=case,
+        state=reporter_state(case),
+        state_label=reporter_state_label(case),
+        received_at=case.created_at,
+        entries=entries,
+        result=result,
+    )
 
 
 def _public_text(event: CaseEvent) -> str:

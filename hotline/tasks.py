@@ -23,4 +23,3 @@ def media_fetch(media_id: int, attempt: int = 1) -> None:
             retry = retry.using(run_after=timezone.now() + timedelta(seconds=min(30 * 2**attempt, 3600)))
         retry.enqueue(media_id, attempt=attempt + 1)
         raise
-

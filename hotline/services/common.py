@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import partial
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 from cases.models import Case
 from config.errors import ApplicationError
 from directory.models import Town
-from hotline import conf
+from hotline import conf, tasks
 from hotline.models import RemoteMedia
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -35,7 +36,9 @@ def clean_text(text: str, *, field: str = "description", required: bool = True) 
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n")
     text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
     if required and not text:
-        raise ApplicationError(_("Please describe what you saw."), code="empty", fields={field: [_("This field is required.")]})
+        raise ApplicationError(
+            _("Please describe what you saw."), code="empty", fields={field: [_("This field is required.")]}
+        )
     limit = conf.max_text_chars()
     if len(text) > limit:
         message = _("The text is too long: at most %(limit)s characters, this has %(count)s.") % {
@@ -60,19 +63,29 @@ def town_keywords() -> list[str]:
     return [town.sms_keywords[0] for town in Town.objects.all() if town.sms_keywords]
 
 
-def remote_media_add(*, case: Case, urls: Iterable[str], source: str, recording_sid: str = "",
-                     duration_seconds: int | None = None, transcript_status: str = "") -> list[RemoteMedia]:
+def remote_media_add(
+    *,
+    case: Case,
+    urls: Iterable[str],
+    source: str,
+    recording_sid: str = "",
+    duration_seconds: int | None = None,
+    transcript_status: str = "",
+) -> list[RemoteMedia]:
     """Note files Twilio holds for the case; a task copies them in once the case is committed."""
-    from hotline import tasks  # tasks import services; import here to keep the module graph acyclic
-
     added = []
     for url in urls:
         media, created = RemoteMedia.objects.get_or_create(
             url=url,
-            defaults={"case": case, "source": source, "recording_sid": recording_sid,
-                      "duration_seconds": duration_seconds, "transcript_status": transcript_status},
+            defaults={
+                "case": case,
+                "source": source,
+                "recording_sid": recording_sid,
+                "duration_seconds": duration_seconds,
+                "transcript_status": transcript_status,
+            },
         )
         if created:
             added.append(media)
-            transaction.on_commit(lambda pk=media.pk: tasks.media_fetch.enqueue(pk))
+            transaction.on_commit(partial(tasks.media_fetch.enqueue, media.pk))
     return added

@@ -56,8 +56,9 @@ class WrittenReport:
 def uploads_check(uploads: list[Upload]) -> list[tuple[Upload, FileKind]]:
     limit = conf.max_files()
     if len(uploads) > limit:
-        message = ngettext("At most %(limit)s file can be attached.", "At most %(limit)s files can be attached.",
-                           limit) % {"limit": limit}
+        message = ngettext(
+            "At most %(limit)s file can be attached.", "At most %(limit)s files can be attached.", limit
+        ) % {"limit": limit}
         raise ApplicationError(message, code="too_many_files", fields={"files": [message]})
     return [(upload, check_file(upload.name, upload.content)) for upload in uploads]
 
@@ -105,14 +106,20 @@ def report_submit(
             language=reporter.language,
         )
         new = services.case_create(
-            channel=channel, reporter=person, description=description, category=report.category,
-            address=report.address.strip()[:300], suggested_town=report.town, enterprise=report.enterprise,
-            enterprise_name=report.enterprise_name.strip()[:200], password=password, entered_by=entered_by,
+            channel=channel,
+            reporter=person,
+            description=description,
+            category=report.category,
+            address=report.address.strip()[:300],
+            suggested_town=report.town,
+            enterprise=report.enterprise,
+            enterprise_name=report.enterprise_name.strip()[:200],
+            password=password,
+            entered_by=entered_by,
         )
         source = Attachment.Source.STAFF if entered_by is not None else Attachment.Source.REPORTER
         for upload, kind in checked:
-            attachment_store(case=new.case, content=upload.content, kind=kind, source=source,
-                             original_name=upload.name)
+            attachment_store(case=new.case, content=upload.content, kind=kind, source=source, original_name=upload.name)
     return new
 
 
@@ -124,13 +131,19 @@ def report_followup(*, case: Case, text: str, uploads: list[Upload], question_id
     if question_id is not None:
         question = CaseEvent.objects.filter(pk=question_id, case=case, kind=EventKind.QUESTION).first()
         if question is None:
-            raise ApplicationError(_("That question does not belong to this report."),
-                                   fields={"question": [_("Unknown question.")]})
+            raise ApplicationError(
+                _("That question does not belong to this report."), fields={"question": [_("Unknown question.")]}
+            )
     if not text:
         text = ngettext("[%(count)s file added]", "[%(count)s files added]", len(uploads)) % {"count": len(uploads)}
     with transaction.atomic():
         event = services.case_followup_add(case=case, text=text, reply_to=question)
         for upload, kind in checked:
-            attachment_store(case=case, content=upload.content, kind=kind, source=Attachment.Source.REPORTER,
-                             original_name=upload.name)
+            attachment_store(
+                case=case,
+                content=upload.content,
+                kind=kind,
+                source=Attachment.Source.REPORTER,
+                original_name=upload.name,
+            )
     return event

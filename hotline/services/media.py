@@ -31,37 +31,41 @@ class FileKind:
     extension: str
 
 
+# (offset, magic bytes, type): checked in order, first match wins.
+_SIGNATURES: list[tuple[int, bytes, FileKind]] = [
+    (0, b"\xff\xd8\xff", FileKind("image/jpeg", "image", "jpg")),
+    (0, b"\x89PNG\r\n\x1a\n", FileKind("image/png", "image", "png")),
+    (0, b"GIF87a", FileKind("image/gif", "image", "gif")),
+    (0, b"GIF89a", FileKind("image/gif", "image", "gif")),
+    (8, b"WEBP", FileKind("image/webp", "image", "webp")),
+    (8, b"WAVE", FileKind("audio/wav", "audio", "wav")),
+    (0, b"%PDF-", FileKind("application/pdf", "pdf", "pdf")),
+    (0, b"#!AMR", FileKind("audio/amr", "audio", "amr")),
+    (0, b"OggS", FileKind("audio/ogg", "audio", "ogg")),
+    (0, b"ID3", FileKind("audio/mpeg", "audio", "mp3")),
+    (0, b"\xff\xfb", FileKind("audio/mpeg", "audio", "mp3")),
+    (0, b"\xff\xf3", FileKind("audio/mpeg", "audio", "mp3")),
+    (0, b"\xff\xf2", FileKind("audio/mpeg", "audio", "mp3")),
+    (0, b"\x1a\x45\xdf\xa3", FileKind("video/webm", "video", "webm")),
+]
+# ISO media files say what they are in the brand after "ftyp"; anything else there is treated as MP4 video.
+_FTYP_BRANDS = {
+    b"heic": FileKind("image/heic", "image", "heic"),
+    b"heix": FileKind("image/heic", "image", "heic"),
+    b"mif1": FileKind("image/heic", "image", "heic"),
+    b"M4A ": FileKind("audio/mp4", "audio", "m4a"),
+    b"qt  ": FileKind("video/quicktime", "video", "mov"),
+}
+_MP4 = FileKind("video/mp4", "video", "mp4")
+
+
 def sniff(head: bytes) -> FileKind | None:
     """The file's real type from its magic bytes, or None for anything the mailbox does not take."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return FileKind("image/jpeg", "image", "jpg")
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return FileKind("image/png", "image", "png")
-    if head[:6] in {b"GIF87a", b"GIF89a"}:
-        return FileKind("image/gif", "image", "gif")
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return FileKind("image/webp", "image", "webp")
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return FileKind("audio/wav", "audio", "wav")
-    if head.startswith(b"%PDF-"):
-        return FileKind("application/pdf", "pdf", "pdf")
-    if head.startswith(b"#!AMR"):
-        return FileKind("audio/amr", "audio", "amr")
-    if head.startswith(b"OggS"):
-        return FileKind("audio/ogg", "audio", "ogg")
-    if head.startswith(b"ID3") or head[:2] in {b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"}:
-        return FileKind("audio/mpeg", "audio", "mp3")
-    if head.startswith(b"\x1a\x45\xdf\xa3"):
-        return FileKind("video/webm", "video", "webm")
+    for offset, magic, kind in _SIGNATURES:
+        if head[offset : offset + len(magic)] == magic and (offset == 0 or head[:4] == b"RIFF"):
+            return kind
     if head[4:8] == b"ftyp":
-        brand = head[8:12]
-        if brand in {b"heic", b"heix", b"mif1", b"msf1"}:
-            return FileKind("image/heic", "image", "heic")
-        if brand in {b"M4A ", b"M4B "}:
-            return FileKind("audio/mp4", "audio", "m4a")
-        if brand == b"qt  ":
-            return FileKind("video/quicktime", "video", "mov")
-        return FileKind("video/mp4", "video", "mp4")
+        return _FTYP_BRANDS.get(head[8:12], _MP4)
     return None
 
 
@@ -135,8 +139,9 @@ def attachment_store(
         duration_seconds=duration_seconds,
         transcript_status=transcript_status,
     )
-    attachment.original_file.save(f"{digest[:24]}.{kind.extension}.enc", ContentFile(fernet().encrypt(content)),
-                                  save=False)
+    attachment.original_file.save(
+        f"{digest[:24]}.{kind.extension}.enc", ContentFile(fernet().encrypt(content)), save=False
+    )
     display = stripped_copy(content, kind)
     if display is not None:
         extension = "jpg" if kind.content_type == "image/jpeg" else "png"

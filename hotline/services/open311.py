@@ -41,15 +41,18 @@ def _coordinate(raw: str, field: str, limit: int) -> Decimal | None:
     except InvalidOperation:
         value = Decimal(limit + 1)
     if not value.is_finite() or abs(value) > limit:
-        raise ApplicationError(_("%(field)s is not a coordinate.") % {"field": field}, fields={field: [_("Not valid.")]})
+        raise ApplicationError(
+            _("%(field)s is not a coordinate.") % {"field": field}, fields={field: [_("Not valid.")]}
+        )
     return value
 
 
 def open311_request_create(*, client: Open311Client, form: dict[str, str]) -> NewCase:
     service_code = form.get("service_code", "")
     if service_code not in Category.values:
-        raise ApplicationError(_("service_code is not one of the services."),
-                               fields={"service_code": [_("Unknown service.")]})
+        raise ApplicationError(
+            _("service_code is not one of the services."), fields={"service_code": [_("Unknown service.")]}
+        )
     latitude = _coordinate(form.get("lat", ""), "lat", 90)
     longitude = _coordinate(form.get("long", ""), "long", 180)
     address = form.get("address_string", "") or (f"{latitude},{longitude}" if latitude is not None else "")
@@ -58,9 +61,13 @@ def open311_request_create(*, client: Open311Client, form: dict[str, str]) -> Ne
     with transaction.atomic():
         new = report_submit(
             report=WrittenReport(description=form.get("description", ""), category=service_code, address=address),
-            reporter=ReporterDetails(anonymous=not named, name=name, phone=form.get("phone", ""),
-                                     email=form.get("email", "")),
-            password="", uploads=[], channel=Channel.OPEN311, password_required=False,
+            reporter=ReporterDetails(
+                anonymous=not named, name=name, phone=form.get("phone", ""), email=form.get("email", "")
+            ),
+            password="",
+            uploads=[],
+            channel=Channel.OPEN311,
+            password_required=False,
         )
         Open311Request.objects.create(case=new.case, client=client, latitude=latitude, longitude=longitude)
     return new

@@ -80,9 +80,13 @@ def remote_media_fetch(media_id: int) -> RemoteMedia:
         if locked.status == RemoteMedia.Status.STORED:
             return locked
         attachment = attachment_store(
-            case=media.case, content=content, kind=kind, source=media.source,
+            case=media.case,
+            content=content,
+            kind=kind,
+            source=media.source,
             original_name=_("voicemail") if media.source == Attachment.Source.VOICEMAIL else "",
-            duration_seconds=media.duration_seconds, transcript_status=locked.transcript_status,
+            duration_seconds=media.duration_seconds,
+            transcript_status=locked.transcript_status,
         )
         locked.attachment, locked.status, locked.attempts = attachment, RemoteMedia.Status.STORED, media.attempts
         locked.save(update_fields=["attachment", "status", "attempts"])

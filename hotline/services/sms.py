@@ -86,7 +86,7 @@ def _handle(message: IncomingSms, language: str) -> tuple[Case | None, str]:
 
     forced_new = _NEW_REPORT.match(body)
     if forced_new:
-        body = body[forced_new.end():]
+        body = body[forced_new.end() :]
     text = clean_text(body, field="Body", required=not message.media_urls)
     town, town_note, text = _town_from(text)
 
@@ -94,45 +94,55 @@ def _handle(message: IncomingSms, language: str) -> tuple[Case | None, str]:
     if quoted and not forced_new:
         case = selectors.case_for_receipt(quoted.group(1))
         if case is None:
-            raise ApplicationError(_("No report has the receipt in your message. Nothing was saved; "
-                                     "check the number, or start with NEW to send a separate report."))
+            raise ApplicationError(
+                _(
+                    "No report has the receipt in your message. Nothing was saved; "
+                    "check the number, or start with NEW to send a separate report."
+                )
+            )
         case = _surviving(case)
         _add_to(case, text, message)
         return case, _("Added to your report with receipt %(receipt)s. Thank you.") % {
-            "receipt": format_receipt(quoted.group(1).replace(" ", "").replace("-", ""))}
+            "receipt": format_receipt(quoted.group(1).replace(" ", "").replace("-", ""))
+        }
 
     recent = None if forced_new else _recent_case(sender)
     if recent is not None:
         _add_to(recent, text, message)
         opened = date_format(timezone.localtime(recent.created_at), "SHORT_DATETIME_FORMAT")
-        return recent, _("Added to the report you sent at %(time)s. To send a separate report instead, "
-                         "start your message with NEW.") % {"time": opened}
+        return recent, _(
+            "Added to the report you sent at %(time)s. To send a separate report instead, start your message with NEW."
+        ) % {"time": opened}
 
     reporter = services.reporter_find_by_phone(sender) or services.reporter_create(phone=sender, language=language)
     new = services.case_create(channel=Channel.SMS, reporter=reporter, description=text, suggested_town=town)
     _media(new.case, message)
-    reply = _("Report received. Your receipt: %(receipt)s. Keep it safe. To add details, reply to this number; "
-              "to check progress, text CX and the receipt.") % {"receipt": format_receipt(new.receipt)}
+    reply = _(
+        "Report received. Your receipt: %(receipt)s. Keep it safe. To add details, reply to this number; "
+        "to check progress, text CX and the receipt."
+    ) % {"receipt": format_receipt(new.receipt)}
     return new.case, " ".join(filter(None, [reply, town_note]))
 
 
 def _town_from(text: str) -> tuple[Town | None, str, str]:
     """A town keyword as the first word routes the case; ``#word`` that names no town is pointed out."""
-    for town in Town.objects.all():
-        for keyword in town.sms_keywords:
+    for candidate in Town.objects.all():
+        for keyword in candidate.sms_keywords:
             # Chinese has no spaces: "甲镇某厂…" starts with the keyword without a separator.
             if _CJK_KEYWORD.match(keyword) and text.startswith(keyword) and len(text) > len(keyword):
-                return town, "", text[len(keyword):].lstrip(" ,，:：;；")
+                return candidate, "", text[len(keyword) :].lstrip(" ,，:：;；")
     first = _FIRST_WORD.match(text)
     if not first:
         return None, "", text
     word = first.group(1)
     town = town_by_keyword(word)
     if town is not None:
-        return town, "", text[first.end():].strip() or text
+        return town, "", text[first.end() :].strip() or text
     if word[0] in "#＃":
         note = _("“%(word)s” is not a town keyword (known: %(known)s); the bureau will route your report.") % {
-            "word": word[:20], "known": ", ".join(town_keywords())}
+            "word": word[:20],
+            "known": ", ".join(town_keywords()),
+        }
         return None, note, text
     return None, "", text
 

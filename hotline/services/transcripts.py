@@ -47,5 +47,4 @@ def transcript_apply(*, media: RemoteMedia) -> None:
     if case.description:
         return  # an officer already wrote or corrected the text; never overwrite a person's work
     Case.objects.filter(pk=case.pk).update(description=media.transcript)
-    events.record(case=case, kind=EventKind.CHANGE, name="transcript",
-                  changes={"description": ["", media.transcript]})
+    events.record(case=case, kind=EventKind.CHANGE, name="transcript", changes={"description": ["", media.transcript]})

@@ -50,11 +50,15 @@ def voicemail_receive(voicemail: Voicemail) -> VoicemailOutcome:
         reporter = (services.reporter_find_by_phone(phone) if phone else None) or services.reporter_create(
             phone=phone, anonymous=not phone, language=voicemail.language
         )
-        new = services.case_create(channel=Channel.VOICE, reporter=reporter, description="",
-                                   suggested_town=voicemail.town)
+        new = services.case_create(
+            channel=Channel.VOICE, reporter=reporter, description="", suggested_town=voicemail.town
+        )
         remote_media_add(
-            case=new.case, urls=[voicemail.recording_url], source=Attachment.Source.VOICEMAIL,
-            recording_sid=voicemail.recording_sid, duration_seconds=voicemail.duration_seconds,
+            case=new.case,
+            urls=[voicemail.recording_url],
+            source=Attachment.Source.VOICEMAIL,
+            recording_sid=voicemail.recording_sid,
+            duration_seconds=voicemail.duration_seconds,
             transcript_status=transcript_status_for(voicemail.duration_seconds),
         )
         texted = bool(phone) and is_mobile(phone)
@@ -75,7 +79,15 @@ def _caller_number(caller: str) -> str:
 
 def _text_receipt(case: Case, phone: str, receipt: str, voicemail: Voicemail) -> None:
     with translation.override(voicemail.language):
-        body = _("Your phoned report was received. Receipt: %(receipt)s. Keep it safe; text CX and the receipt "
-                 "to this number to check progress.") % {"receipt": format_receipt(receipt)}
-    message_send(to=phone, body=body, purpose="receipt", dedupe_key=f"receipt:{voicemail.call_sid}",
-                 case=case, reporter=case.reporter)
+        body = _(
+            "Your phoned report was received. Receipt: %(receipt)s. Keep it safe; text CX and the receipt "
+            "to this number to check progress."
+        ) % {"receipt": format_receipt(receipt)}
+    message_send(
+        to=phone,
+        body=body,
+        purpose="receipt",
+        dedupe_key=f"receipt:{voicemail.call_sid}",
+        case=case,
+        reporter=case.reporter,
+    )

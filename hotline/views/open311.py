@@ -34,11 +34,13 @@ def _render(fmt: str, root: str, item: str, rows: list[dict[str, Any]], status: 
     for row in rows:
         child = ElementTree.SubElement(element, item)
         for key, value in row.items():
-            ElementTree.SubElement(child, key).text = "" if value is None else str(value).lower() \
-                if isinstance(value, bool) else str(value)
+            ElementTree.SubElement(child, key).text = (
+                "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+            )
     body = ElementTree.tostring(element, encoding="unicode", xml_declaration=False)
-    return HttpResponse('<?xml version="1.0" encoding="utf-8"?>' + body, status=status,
-                        content_type="text/xml; charset=utf-8")
+    return HttpResponse(
+        '<?xml version="1.0" encoding="utf-8"?>' + body, status=status, content_type="text/xml; charset=utf-8"
+    )
 
 
 def _error(fmt: str, status: int, description: str) -> HttpResponse:
@@ -46,13 +48,20 @@ def _error(fmt: str, status: int, description: str) -> HttpResponse:
 
 
 def _service(code: str, name: str) -> dict[str, Any]:
-    return {"service_code": code, "service_name": str(name), "description": str(name), "metadata": False,
-            "type": "realtime", "keywords": "", "group": str(_("Work safety"))}
+    return {
+        "service_code": code,
+        "service_name": str(name),
+        "description": str(name),
+        "metadata": False,
+        "type": "realtime",
+        "keywords": "",
+        "group": str(_("Work safety")),
+    }
 
 
 @require_GET
 def services(request: HttpRequest, fmt: str) -> HttpResponse:
-    return _render(fmt, "services", "service", [_service(code, name) for code, name in Category.choices])
+    return _render(fmt, "services", "service", [_service(code, str(name)) for code, name in Category.choices])
 
 
 @require_GET
@@ -72,8 +81,12 @@ def _iso(moment: datetime | None) -> str | None:
 
 def _request_row(link: Open311Request) -> dict[str, Any]:
     case: Case = link.case
-    note = (case.events.filter(public=True, kind__in=[EventKind.NOTE, EventKind.TRANSITION])
-            .exclude(text="").order_by("-id").first())
+    note = (
+        case.events.filter(public=True, kind__in=[EventKind.NOTE, EventKind.TRANSITION])
+        .exclude(text="")
+        .order_by("-id")
+        .first()
+    )
     town = case.town or case.suggested_town
     latest = case.closed_at or case.accepted_at or case.created_at
     return {
@@ -109,11 +122,13 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
         client = open311_client_for_key(params.get("api_key", ""))
         if request.method == "POST":
             new = open311_request_create(client=client, form=params.dict())
-            notice = _("Keep your receipt %(receipt)s to follow the report.") % {
-                "receipt": format_receipt(new.receipt)}
-            return _render(fmt, "service_requests", "request",
-                           [{"service_request_id": new.case.reference, "service_notice": notice,
-                             "account_id": None}])
+            notice = _("Keep your receipt %(receipt)s to follow the report.") % {"receipt": format_receipt(new.receipt)}
+            return _render(
+                fmt,
+                "service_requests",
+                "request",
+                [{"service_request_id": new.case.reference, "service_notice": notice, "account_id": None}],
+            )
     except ApplicationError as refusal:
         detail = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in refusal.fields.items())
         return _error(fmt, refusal.status_code, f"{refusal.message} {detail}".strip())

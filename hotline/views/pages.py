@@ -47,11 +47,22 @@ def report(request: HttpRequest) -> HttpResponse:
         try:
             throttle("mailbox_address", address_key(request))
             new = report_submit(
-                report=WrittenReport(description=data["description"], category=data["category"], town=data["town"],
-                                     enterprise_name=data["enterprise_name"], address=data["address"]),
-                reporter=ReporterDetails(anonymous=data["anonymous"], name=data["name"], phone=data["phone"],
-                                         language=translation.get_language() or "zh-hans"),
-                password=data["password"], uploads=_uploads(data["files"]), channel=Channel.WEB,
+                report=WrittenReport(
+                    description=data["description"],
+                    category=data["category"],
+                    town=data["town"],
+                    enterprise_name=data["enterprise_name"],
+                    address=data["address"],
+                ),
+                reporter=ReporterDetails(
+                    anonymous=data["anonymous"],
+                    name=data["name"],
+                    phone=data["phone"],
+                    language=translation.get_language() or "zh-hans",
+                ),
+                password=data["password"],
+                uploads=_uploads(data["attachments"]),
+                channel=Channel.WEB,
             )
         except ApplicationError as refusal:
             _refuse(form, refusal)
@@ -67,6 +78,7 @@ def status(request: HttpRequest) -> HttpResponse:
     lookup = LookupForm(request.POST if "receipt" in request.POST else None)
     followup = FollowupForm()
     case: Case | None = None
+    added = False
     if lookup.is_bound and lookup.is_valid():
         try:
             case = case_for_reporter(request, lookup.cleaned_data["receipt"], lookup.cleaned_data["password"])
@@ -80,16 +92,22 @@ def status(request: HttpRequest) -> HttpResponse:
         followup = FollowupForm(request.POST, request.FILES)
         if case is not None and followup.is_valid():
             try:
-                report_followup(case=case, text=followup.cleaned_data["text"],
-                                uploads=_uploads(followup.cleaned_data["files"]),
-                                question_id=followup.cleaned_data["question"])
+                report_followup(
+                    case=case,
+                    text=followup.cleaned_data["text"],
+                    uploads=_uploads(followup.cleaned_data["attachments"]),
+                    question_id=followup.cleaned_data["question"],
+                )
             except ApplicationError as refusal:
                 _refuse(followup, refusal)
             else:
-                followup = FollowupForm()
-    context = {"lookup": lookup, "followup": followup, "status": report_status(case) if case else None,
-               "added": request.method == "POST" and case is not None and not followup.is_bound}
-    response = render(request, "hotline/status.html", context,
-                      status=400 if lookup.errors or followup.errors else 200)
+                followup, added = FollowupForm(), True
+    context = {
+        "lookup": lookup,
+        "followup": followup,
+        "status": report_status(case) if case else None,
+        "added": added,
+    }
+    response = render(request, "hotline/status.html", context, status=400 if lookup.errors or followup.errors else 200)
     response["Cache-Control"] = "no-store"
     return response

@@ -9,7 +9,7 @@ from config import ratelimit
 from config.crypto import blind_index
 from hotline import conf
 from hotline.services.sms import IncomingSms, sms_receive
-from hotline.views.twilio_edge import sms_apology, twiml, twilio_webhook
+from hotline.views.twilio_edge import sms_apology, twilio_webhook, twiml
 
 MAX_MEDIA = 10  # Twilio sends at most ten media items per MMS
 
@@ -29,8 +29,9 @@ def sms_incoming(request: HttpRequest) -> HttpResponse:
     except ValueError:
         media_count = 0
     media_urls = [url for i in range(media_count) if (url := form.get(f"MediaUrl{i}", ""))]
-    outcome = sms_receive(IncomingSms(message_sid=message_sid, sender=sender, body=form.get("Body", ""),
-                                      media_urls=media_urls))
+    outcome = sms_receive(
+        IncomingSms(message_sid=message_sid, sender=sender, body=form.get("Body", ""), media_urls=media_urls)
+    )
     response = MessagingResponse()
     if outcome.reply:
         response.message(outcome.reply)

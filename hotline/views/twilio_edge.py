@@ -44,8 +44,10 @@ def voice_apology(request: HttpRequest) -> HttpResponse:
     response = VoiceResponse()
     for language, voice_language in (("zh-hans", "zh-CN"), ("en", "en-US")):
         with translation.override(language):
-            response.say(_("Sorry, we could not save your report just now. Please call again in a few minutes."),
-                         language=voice_language)
+            response.say(
+                _("Sorry, we could not save your report just now. Please call again in a few minutes."),
+                language=voice_language,
+            )
     response.hangup()
     return twiml(response, status=500)
 

@@ -6,6 +6,7 @@ query strings (signed by Twilio like the rest), so the IVR keeps no session of i
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
@@ -22,7 +23,7 @@ from hotline import conf
 from hotline.selectors import public_status_line
 from hotline.services.transcripts import transcription_receive
 from hotline.services.voice import Voicemail, voicemail_receive
-from hotline.views.twilio_edge import twiml, twilio_webhook, voice_apology
+from hotline.views.twilio_edge import twilio_webhook, twiml, voice_apology
 from hotline.voice_hours import duty_line_open
 
 VOICE_LANGUAGE = {"zh-hans": "zh-CN", "en": "en-US"}
@@ -46,8 +47,8 @@ class Ivr:
         self.voice_language = VOICE_LANGUAGE[language]
         self.response = VoiceResponse()
 
-    def say(self, text: str, target: object = None) -> None:
-        (target or self.response).say(text, language=self.voice_language)  # type: ignore[attr-defined]
+    def say(self, text: str, target: Any = None) -> None:
+        (target or self.response).say(text, language=self.voice_language)
 
     def done(self) -> HttpResponse:
         return twiml(self.response)
@@ -59,8 +60,13 @@ def welcome(request: HttpRequest) -> HttpResponse:
     ivr = Ivr(language)
     with translation.override(language):
         gather = ivr.response.gather(num_digits=1, action=_step("twilio-voice-menu", language), timeout=6)
-        ivr.say(_("Welcome to the work-safety reporting hotline. To report a hazard or violation, press 1. "
-                  "To check a report with your receipt, press 2. To speak to the duty officer, press 0."), gather)
+        ivr.say(
+            _(
+                "Welcome to the work-safety reporting hotline. To report a hazard or violation, press 1. "
+                "To check a report with your receipt, press 2. To speak to the duty officer, press 0."
+            ),
+            gather,
+        )
         if language == "zh-hans":
             gather.say("For English, press 9.", language="en-US")
         ivr.say(_("We did not hear a choice. Goodbye."))
@@ -96,8 +102,9 @@ def menu(request: HttpRequest) -> HttpResponse:
 
 def _choose_town(ivr: Ivr, *, purpose: str) -> None:
     towns = Town.objects.filter(ivr_digit__isnull=False).order_by("ivr_digit")
-    gather = ivr.response.gather(num_digits=1, action=_step("twilio-voice-town", ivr.language, purpose=purpose),
-                                 timeout=8)
+    gather = ivr.response.gather(
+        num_digits=1, action=_step("twilio-voice-town", ivr.language, purpose=purpose), timeout=8
+    )
     for town in towns:
         name = town.name if ivr.language == "zh-hans" else town.name_en
         ivr.say(_("For %(town)s, press %(digit)s.") % {"town": name, "digit": town.ivr_digit}, gather)
@@ -118,10 +125,17 @@ def town_chosen(request: HttpRequest) -> HttpResponse:
                 ivr.say(_("Connecting you to the duty officer."))
                 ivr.response.dial(number, timeout=25)
                 ivr.say(_("The duty officer did not answer. Please leave a message."))
-        ivr.say(_("After the beep, describe what you saw: where, which company, and what is dangerous. "
-                  "You have up to three minutes. Press the hash key when you are done."))
+        ivr.say(
+            _(
+                "After the beep, describe what you saw: where, which company, and what is dangerous. "
+                "You have up to three minutes. Press the hash key when you are done."
+            )
+        )
         ivr.response.record(
-            max_length=MAX_RECORDING_SECONDS, finish_on_key="#", play_beep=True, transcribe=True,
+            max_length=MAX_RECORDING_SECONDS,
+            finish_on_key="#",
+            play_beep=True,
+            transcribe=True,
             action=_step("twilio-voice-recorded", language, town=town.pk if town else ""),
             transcribe_callback=reverse("hotline:twilio-voice-transcription"),
         )
@@ -147,10 +161,17 @@ def recorded(request: HttpRequest) -> HttpResponse:
             return ivr.done()
         town_id = request.GET.get("town", "")
         town = Town.objects.filter(pk=int(town_id)).first() if town_id.isdigit() else None
-        outcome = voicemail_receive(Voicemail(
-            call_sid=form["CallSid"], caller=form.get("From", ""), recording_url=recording_url,
-            recording_sid=form.get("RecordingSid", ""), duration_seconds=duration, town=town, language=language,
-        ))
+        outcome = voicemail_receive(
+            Voicemail(
+                call_sid=form["CallSid"],
+                caller=form.get("From", ""),
+                recording_url=recording_url,
+                recording_sid=form.get("RecordingSid", ""),
+                duration_seconds=duration,
+                town=town,
+                language=language,
+            )
+        )
         digits = ", ".join(outcome.receipt)
         ivr.say(_("Thank you, your report is saved. Your receipt number is:"))
         ivr.say(digits)
@@ -184,6 +205,9 @@ def case_status(request: HttpRequest) -> HttpResponse:
 @twilio_webhook(apology=voice_apology)
 def transcription(request: HttpRequest) -> HttpResponse:
     form = request.POST
-    transcription_receive(recording_sid=form.get("RecordingSid", ""), text=form.get("TranscriptionText", ""),
-                          completed=form.get("TranscriptionStatus") == "completed")
+    transcription_receive(
+        recording_sid=form.get("RecordingSid", ""),
+        text=form.get("TranscriptionText", ""),
+        completed=form.get("TranscriptionStatus") == "completed",
+    )
     return HttpResponse(status=204)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from rest_framework.test import APIClient
 
 from cases import services
@@ -21,8 +21,7 @@ FOLLOWUP = "/api/v1/reports/followup/"
 
 
 def report(**overrides: Any) -> dict[str, Any]:
-    return {"category": "fire_safety", "description": "仓库消防通道被货物堵死", "password": "secret-pw",
-            **overrides}
+    return {"category": "fire_safety", "description": "仓库消防通道被货物堵死", "password": "secret-pw", **overrides}
 
 
 @pytest.fixture
@@ -47,8 +46,9 @@ def test_a_json_report_returns_a_sixteen_digit_receipt_stored_only_as_a_hash(pub
 @pytest.mark.django_db
 def test_a_named_report_keeps_contact_details_encrypted(public: APIClient) -> None:
     enterprise = EnterpriseFactory()
-    public.post(REPORTS, report(anonymous=False, name="李四", phone="138 0000 1111", enterprise=enterprise.pk),
-                format="json")
+    public.post(
+        REPORTS, report(anonymous=False, name="李四", phone="138 0000 1111", enterprise=enterprise.pk), format="json"
+    )
 
     case = Case.objects.get()
     assert case.enterprise == enterprise and case.suggested_town == enterprise.town
@@ -101,8 +101,10 @@ def test_a_disguised_or_broken_file_is_refused_and_nothing_is_stored(
 def test_an_oversized_file_and_too_many_files_are_refused(public: APIClient, settings: Any) -> None:
     settings.HOTLINE_MAX_UPLOAD_BYTES = {"image": 1000}
     big = SimpleUploadedFile("big.jpg", jpeg_with_gps() + b"\0" * 2000, content_type="image/jpeg")
-    assert public.post(REPORTS, {**report(), "files": [big]}, format="multipart").json()["error"]["code"] == \
-        "file_too_large"
+    assert (
+        public.post(REPORTS, {**report(), "files": [big]}, format="multipart").json()["error"]["code"]
+        == "file_too_large"
+    )
 
     settings.HOTLINE_MAX_UPLOAD_BYTES = {}
     many = [SimpleUploadedFile(f"{i}.pdf", b"%PDF-1.4\n", "application/pdf") for i in range(11)]
@@ -157,7 +159,7 @@ def test_lookup_shows_status_public_notes_and_open_questions(public: APIClient, 
     services.case_note_add(case=case, by=users["dispatcher"], text="已转交镇街核查", public=True)
     question = services.case_question_ask(case=case, by=users["dispatcher"], text="具体是哪个仓库？")
 
-    spaced = " ".join(receipt[i:i + 4] for i in range(0, 16, 4))
+    spaced = " ".join(receipt[i : i + 4] for i in range(0, 16, 4))
     response = public.post(LOOKUP, {"receipt": spaced, "password": "secret-pw"}, format="json")
 
     assert response.status_code == 200
@@ -182,8 +184,9 @@ def test_a_wrong_password_and_an_unknown_receipt_look_the_same(public: APIClient
 @pytest.mark.django_db
 def test_lookups_are_rate_limited(public: APIClient, settings: Any) -> None:
     settings.HOTLINE_RATE_LIMITS = {"lookup_address": (3, 600), "lookup_receipt": (100, 600)}
-    codes = [public.post(LOOKUP, {"receipt": "1" * 16, "password": "x" * 8}, format="json").status_code
-             for _ in range(5)]
+    codes = [
+        public.post(LOOKUP, {"receipt": "1" * 16, "password": "x" * 8}, format="json").status_code for _ in range(5)
+    ]
     assert codes == [404, 404, 404, 429, 429]
 
 
@@ -194,8 +197,11 @@ def test_followup_answers_a_question_and_adds_a_file(public: APIClient, users: d
     question = services.case_question_ask(case=case, by=users["dispatcher"], text="具体是哪个仓库？")
     photo = SimpleUploadedFile("more.jpg", jpeg_with_gps(), content_type="image/jpeg")
 
-    response = public.post(FOLLOWUP, {"receipt": receipt, "password": "secret-pw", "text": "3号仓库",
-                                      "question": question.pk, "files": [photo]}, format="multipart")
+    response = public.post(
+        FOLLOWUP,
+        {"receipt": receipt, "password": "secret-pw", "text": "3号仓库", "question": question.pk, "files": [photo]},
+        format="multipart",
+    )
 
     assert response.status_code == 201, response.json()
     answer = CaseEvent.objects.get(kind=EventKind.FOLLOWUP)

@@ -11,11 +11,17 @@ from django.test import Client
 
 from cases import services
 from cases.models import Attachment, Case, CaseEvent, EventKind
+from cases.selectors import case_for_receipt
 from directory.models import Town
 from tests.hotline.conftest import jpeg_with_gps
 
-FORM = {"category": "fire_safety", "description": "工厂宿舍楼下堆放易燃物", "anonymous": "on",
-        "password": "secret-pw", "password_again": "secret-pw"}
+FORM = {
+    "category": "fire_safety",
+    "description": "工厂宿舍楼下堆放易燃物",
+    "anonymous": "on",
+    "password": "secret-pw",
+    "password_again": "secret-pw",
+}
 
 
 def receipt_on(page: str) -> str:
@@ -35,27 +41,25 @@ def test_the_form_is_usable_on_a_phone_without_any_cdn(client: Client, town_a: T
 @pytest.mark.django_db
 def test_submitting_shows_the_receipt_once(client: Client, town_a: Town) -> None:
     photo = SimpleUploadedFile("site.jpg", jpeg_with_gps(), content_type="image/jpeg")
-    response = client.post("/report/", {**FORM, "town": "town-a", "files": [photo]})
+    response = client.post("/report/", {**FORM, "town": "town-a", "attachments": [photo]})
 
     assert response.status_code == 200
     page = response.content.decode()
     assert "只显示一次" in page and response["Cache-Control"] == "no-store"
     case = Case.objects.get()
     assert case.suggested_town == town_a and case.attachments.count() == 1
-    from cases.selectors import case_for_receipt
-
     assert case_for_receipt(receipt_on(page), "secret-pw") == case
 
 
 @pytest.mark.django_db
 def test_mistakes_are_shown_on_their_fields_and_nothing_is_stored(client: Client) -> None:
     exe = SimpleUploadedFile("photo.jpg", b"MZ\x90\x00 not a photo", content_type="image/jpeg")
-    response = client.post("/report/", {**FORM, "password_again": "different", "files": [exe]})
+    response = client.post("/report/", {**FORM, "password_again": "different", "attachments": [exe]})
     assert response.status_code == 400
     assert "两次输入的密码不一致" in response.content.decode()
 
     exe = SimpleUploadedFile("photo.jpg", b"MZ\x90\x00 not a photo", content_type="image/jpeg")
-    response = client.post("/report/", {**FORM, "files": [exe]})
+    response = client.post("/report/", {**FORM, "attachments": [exe]})
     assert response.status_code == 400 and "不是照片" in response.content.decode()
     assert not Case.objects.exists() and not Attachment.objects.exists()
 

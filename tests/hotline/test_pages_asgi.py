@@ -23,19 +23,28 @@ class MailboxOverAsgiTest(ChannelsLiveServerTestCase):
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
         assert token, page
         body = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": token.group(1)}).encode()
-        request = urllib.request.Request(self.live_server_url + path, data=body,
-                                         headers={"Referer": self.live_server_url + path})
+        url = self.live_server_url + path  # http on loopback, never a user-supplied scheme
+        request = urllib.request.Request(url, data=body, headers={"Referer": url})  # noqa: S310
         return browser.open(request, timeout=10).read().decode()
 
     def test_a_reporter_files_a_report_and_opens_it_with_the_receipt(self) -> None:
         browser = self._browser()
-        receipt_page = self._post(browser, "/report/", {
-            "category": "machinery", "description": "冲床没有防护罩", "anonymous": "on",
-            "password": "secret-pw", "password_again": "secret-pw"})
+        receipt_page = self._post(
+            browser,
+            "/report/",
+            {
+                "category": "machinery",
+                "description": "冲床没有防护罩",
+                "anonymous": "on",
+                "password": "secret-pw",
+                "password_again": "secret-pw",
+            },
+        )
         receipt = re.search(r"\d{4} \d{4} \d{4} \d{4}", receipt_page)
         assert receipt, receipt_page
         assert Case.objects.get().description == "冲床没有防护罩"
 
-        status_page = self._post(self._browser(), "/report/status/",
-                                 {"receipt": receipt.group(), "password": "secret-pw"})
+        status_page = self._post(
+            self._browser(), "/report/status/", {"receipt": receipt.group(), "password": "secret-pw"}
+        )
         assert "已收到，等待受理决定" in status_page

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from datetime import timedelta
 from typing import Any
 
@@ -11,10 +10,12 @@ import pytest
 import time_machine
 from django.db import DatabaseError
 from django.utils import timezone
+from PIL import Image
 
 from cases import services
 from cases.models import Attachment, Case, CaseEvent, Channel, EventKind, Reporter
 from cases.receipts import parse_receipt
+from cases.selectors import case_for_receipt
 from config.crypto import fernet
 from directory.models import Town
 from hotline.models import TwilioDelivery
@@ -25,8 +26,16 @@ SENDER = "+8613800000000"
 
 
 def sms(sid: str, body: str, sender: str = SENDER, **extra: str) -> dict[str, str]:
-    return {"MessageSid": sid, "SmsSid": sid, "AccountSid": "AC" + "0" * 32, "From": sender,
-            "To": "+861069000000", "Body": body, "NumMedia": "0", **extra}
+    return {
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "AccountSid": "AC" + "0" * 32,
+        "From": sender,
+        "To": "+861069000000",
+        "Body": body,
+        "NumMedia": "0",
+        **extra,
+    }
 
 
 def receipt_in(reply: str) -> str:
@@ -49,8 +58,6 @@ def test_a_first_message_opens_a_case_and_replies_with_the_receipt(twilio_post: 
     assert case.channel == Channel.SMS and case.state == "received"
     assert case.description == "南海区某工厂仓库堆放大量油漆，没有灭火器"
     assert Case.objects.filter(pk=case.pk).first() == case
-    from cases.selectors import case_for_receipt
-
     assert case_for_receipt(receipt_in(reply)) == case
     assert case.reporter.phone == SENDER  # stored encrypted, found by its index
     assert Reporter.objects.filter(phone_index=case.reporter.phone_index).count() == 1
@@ -101,7 +108,10 @@ def test_new_keyword_opens_a_separate_case(twilio_post: Post) -> None:
 
     assert Case.objects.count() == 3
     assert set(Case.objects.values_list("description", flat=True)) == {
-        "化工厂夜间偷排", "另一家工厂消防通道堵塞", "blocked fire exit at the textile mill"}
+        "化工厂夜间偷排",
+        "另一家工厂消防通道堵塞",
+        "blocked fire exit at the textile mill",
+    }
 
 
 @pytest.mark.django_db
@@ -115,7 +125,7 @@ def test_a_message_after_a_day_opens_a_new_case(twilio_post: Post) -> None:
 @pytest.mark.django_db
 def test_a_message_quoting_a_receipt_joins_that_case_from_another_number(twilio_post: Post) -> None:
     receipt = receipt_in(twilio_post(SMS, sms("SM1", "化工厂夜间偷排")).content.decode())
-    spaced = " ".join(receipt[i:i + 4] for i in range(0, 16, 4))
+    spaced = " ".join(receipt[i : i + 4] for i in range(0, 16, 4))
     reply = twilio_post(SMS, sms("SM2", f"{spaced} 我又看到了，今晚也在排", sender="+8613900000001"))
 
     assert Case.objects.count() == 1
@@ -168,8 +178,11 @@ def test_an_unknown_town_keyword_is_pointed_out_but_the_report_is_kept(twilio_po
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("body", "expected"), [("", "描述"), ("   ", "描述"), ("举" * 20_000, "太长")],
-                         ids=["empty", "blank", "20000-chars"])
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [("", "描述"), ("   ", "描述"), ("举" * 20_000, "太长")],
+    ids=["empty", "blank", "20000-chars"],
+)
 def test_empty_or_huge_text_gets_a_clear_reply_and_stores_nothing(twilio_post: Post, body: str, expected: str) -> None:
     reply = twilio_post(SMS, sms("SM1", body)).content.decode()
     assert expected in reply
@@ -228,7 +241,5 @@ def test_mms_photos_become_attachments_with_gps_stripped_for_staff(twilio_post: 
     with attachment.display_file.open("rb") as shown:
         display = shown.read()
     assert b"PhoneMaker" in photo and b"PhoneMaker" not in display
-    from PIL import Image
-
     assert not Image.open(attachment.display_file.path).getexif().get_ifd(0x8825)
     assert any(r.method == "GET" and r.path.endswith("/Media/ME1") for r in fake_twilio.requests)

@@ -15,14 +15,22 @@ INTAKE = "/api/v1/intake/"
 
 
 def letter(**overrides: Any) -> dict[str, Any]:
-    return {"channel": "letter", "category": "illegal_production", "description": "来信反映某厂无证生产",
-            "name": "王五", "phone": "13911112222", "id_number": "440605199001011234", **overrides}
+    return {
+        "channel": "letter",
+        "category": "illegal_production",
+        "description": "来信反映某厂无证生产",
+        "name": "王五",
+        "phone": "13911112222",
+        "id_number": "440605199001011234",
+        **overrides,
+    }
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("channel", [Channel.LETTER, Channel.VISIT, Channel.OPERATOR_CALL])
-def test_an_operator_enters_a_report_with_its_channel(api_as: Callable[[str], APIClient], users: dict[str, Any],
-                                                      channel: str) -> None:
+def test_an_operator_enters_a_report_with_its_channel(
+    api_as: Callable[[str], APIClient], users: dict[str, Any], channel: str
+) -> None:
     response = api_as("intake").post(INTAKE, letter(channel=channel), format="json")
 
     assert response.status_code == 201, response.json()
@@ -38,8 +46,7 @@ def test_an_operator_enters_a_report_with_its_channel(api_as: Callable[[str], AP
 @pytest.mark.django_db
 def test_an_agreed_password_lets_the_reporter_look_it_up_later(api_as: Callable[[str], APIClient]) -> None:
     receipt = api_as("dispatcher").post(INTAKE, letter(password="agreed-pw"), format="json").json()["receipt"]
-    response = APIClient().post("/api/v1/reports/lookup/", {"receipt": receipt, "password": "agreed-pw"},
-                                format="json")
+    response = APIClient().post("/api/v1/reports/lookup/", {"receipt": receipt, "password": "agreed-pw"}, format="json")
     assert response.status_code == 200
 
 

@@ -18,6 +18,9 @@ from cases.selectors import case_for_receipt
 from config.crypto import fernet
 from directory.models import Town
 from hotline.models import RemoteMedia
+from hotline.services.remote_media import remote_media_fetch
+from tests.factories import ReporterFactory
+from tests.fakes.twilio_api import ACCOUNT_SID
 from tests.hotline.conftest import Post
 
 VOICE = "/hotline/twilio/voice/"
@@ -27,8 +30,14 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def call(sid: str = "CA1", caller: str = CALLER, **extra: str) -> dict[str, str]:
-    return {"CallSid": sid, "AccountSid": "AC" + "0" * 32, "From": caller, "To": "+861069000000",
-            "CallStatus": "in-progress", **extra}
+    return {
+        "CallSid": sid,
+        "AccountSid": "AC" + "0" * 32,
+        "From": caller,
+        "To": "+861069000000",
+        "CallStatus": "in-progress",
+        **extra,
+    }
 
 
 def spoken_receipt(twiml: str) -> str:
@@ -59,7 +68,7 @@ def test_the_welcome_is_mandarin_first_with_english_on_nine(twilio_post: Post) -
 
 @pytest.mark.django_db
 def test_report_asks_for_the_town_then_records_up_to_three_minutes(twilio_post: Post, towns: Any) -> None:
-    town_a, town_b = towns
+    _, town_b = towns
     menu = twilio_post("/hotline/twilio/voice/menu/?lang=zh", call(Digits="1")).content.decode()
     assert "甲镇请按1" in menu and "乙镇请按2" in menu and "不清楚所属镇街请按0" in menu
 
@@ -75,8 +84,10 @@ def test_a_voicemail_becomes_a_case_with_the_receipt_read_back_and_texted(
     town_a, _ = towns
     url = fake_twilio.serve_media(f"/2010-04-01/Accounts/{fake_twilio_account()}/Recordings/RE1", WAV, "audio/wav")
 
-    twiml = twilio_post(f"/hotline/twilio/voice/recorded/?lang=zh&town={town_a.pk}", call(
-        RecordingUrl=url, RecordingSid="RE1", RecordingDuration="42")).content.decode()
+    twiml = twilio_post(
+        f"/hotline/twilio/voice/recorded/?lang=zh&town={town_a.pk}",
+        call(RecordingUrl=url, RecordingSid="RE1", RecordingDuration="42"),
+    ).content.decode()
 
     receipt = spoken_receipt(twiml)
     case = Case.objects.get()
@@ -91,19 +102,15 @@ def test_a_voicemail_becomes_a_case_with_the_receipt_read_back_and_texted(
     assert any(r.method == "GET" and r.path.endswith("/Recordings/RE1") for r in fake_twilio.requests)
     texts = fake_twilio.sent_messages()
     assert len(texts) == 1 and texts[0]["To"] == CALLER
-    assert " ".join(receipt[i:i + 4] for i in range(0, 16, 4)) in texts[0]["Body"]
+    assert " ".join(receipt[i : i + 4] for i in range(0, 16, 4)) in texts[0]["Body"]
 
 
 def fake_twilio_account() -> str:
-    from tests.fakes.twilio_api import ACCOUNT_SID
-
     return ACCOUNT_SID
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_same_call_sid_twice_makes_one_case_and_reads_the_same_receipt(
-    twilio_post: Post, fake_twilio: Any
-) -> None:
+def test_the_same_call_sid_twice_makes_one_case_and_reads_the_same_receipt(twilio_post: Post, fake_twilio: Any) -> None:
     url = fake_twilio.serve_media("/Recordings/RE2", WAV, "audio/wav")
     params = call("CAdup", RecordingUrl=url, RecordingSid="RE2", RecordingDuration="10")
     first = twilio_post("/hotline/twilio/voice/recorded/?lang=zh", params).content.decode()
@@ -117,8 +124,10 @@ def test_the_same_call_sid_twice_makes_one_case_and_reads_the_same_receipt(
 @pytest.mark.django_db(transaction=True)
 def test_a_landline_or_withheld_caller_gets_no_text(twilio_post: Post, fake_twilio: Any) -> None:
     url = fake_twilio.serve_media("/Recordings/RE3", WAV, "audio/wav")
-    twiml = twilio_post("/hotline/twilio/voice/recorded/?lang=en", call(
-        caller="+8675786200009", RecordingUrl=url, RecordingSid="RE3", RecordingDuration="10")).content.decode()
+    twiml = twilio_post(
+        "/hotline/twilio/voice/recorded/?lang=en",
+        call(caller="+8675786200009", RecordingUrl=url, RecordingSid="RE3", RecordingDuration="10"),
+    ).content.decode()
 
     assert "Your receipt number is" in twiml and "text message" not in twiml
     assert fake_twilio.sent_messages() == []
@@ -127,12 +136,20 @@ def test_a_landline_or_withheld_caller_gets_no_text(twilio_post: Post, fake_twil
 @pytest.mark.django_db(transaction=True)
 def test_transcription_fills_the_case_text(twilio_post: Post, fake_twilio: Any) -> None:
     url = fake_twilio.serve_media("/Recordings/RE4", WAV, "audio/wav")
-    twilio_post("/hotline/twilio/voice/recorded/?lang=zh", call(
-        RecordingUrl=url, RecordingSid="RE4", RecordingDuration="30"))
+    twilio_post(
+        "/hotline/twilio/voice/recorded/?lang=zh", call(RecordingUrl=url, RecordingSid="RE4", RecordingDuration="30")
+    )
 
-    response = twilio_post("/hotline/twilio/voice/transcription/", {
-        "RecordingSid": "RE4", "TranscriptionText": "西樵某石场爆破没有警戒", "TranscriptionStatus": "completed",
-        "CallSid": "CA1", "AccountSid": "AC" + "0" * 32})
+    response = twilio_post(
+        "/hotline/twilio/voice/transcription/",
+        {
+            "RecordingSid": "RE4",
+            "TranscriptionText": "西樵某石场爆破没有警戒",
+            "TranscriptionStatus": "completed",
+            "CallSid": "CA1",
+            "AccountSid": "AC" + "0" * 32,
+        },
+    )
 
     assert response.status_code == 204
     assert Case.objects.get().description == "西樵某石场爆破没有警戒"
@@ -142,20 +159,19 @@ def test_transcription_fills_the_case_text(twilio_post: Post, fake_twilio: Any) 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_transcript_that_arrives_before_the_download_is_applied_after_it(
-    twilio_post: Post, fake_twilio: Any
-) -> None:
+def test_a_transcript_that_arrives_before_the_download_is_applied_after_it(twilio_post: Post, fake_twilio: Any) -> None:
     url = fake_twilio.serve_media("/Recordings/RE5", WAV, "audio/wav")
     fake_twilio.fail_next(5, "500")  # Twilio's media API is down for every download attempt
 
-    twilio_post("/hotline/twilio/voice/recorded/?lang=zh", call(
-        RecordingUrl=url, RecordingSid="RE5", RecordingDuration="30"))
+    twilio_post(
+        "/hotline/twilio/voice/recorded/?lang=zh", call(RecordingUrl=url, RecordingSid="RE5", RecordingDuration="30")
+    )
     assert RemoteMedia.objects.get().status == RemoteMedia.Status.FAILED
-    twilio_post("/hotline/twilio/voice/transcription/", {
-        "RecordingSid": "RE5", "TranscriptionText": "仓库住人", "TranscriptionStatus": "completed"})
+    twilio_post(
+        "/hotline/twilio/voice/transcription/",
+        {"RecordingSid": "RE5", "TranscriptionText": "仓库住人", "TranscriptionStatus": "completed"},
+    )
     assert Case.objects.get().description == "仓库住人"  # the text does not wait for the audio
-
-    from hotline.services.remote_media import remote_media_fetch
 
     remote_media_fetch(RemoteMedia.objects.get().pk)
     assert Attachment.objects.get().transcript == "仓库住人"
@@ -164,8 +180,9 @@ def test_a_transcript_that_arrives_before_the_download_is_applied_after_it(
 @pytest.mark.django_db(transaction=True)
 def test_recordings_over_two_minutes_are_marked_for_an_officer(twilio_post: Post, fake_twilio: Any) -> None:
     url = fake_twilio.serve_media("/Recordings/RE6", WAV, "audio/wav")
-    twilio_post("/hotline/twilio/voice/recorded/?lang=zh", call(
-        RecordingUrl=url, RecordingSid="RE6", RecordingDuration="150"))
+    twilio_post(
+        "/hotline/twilio/voice/recorded/?lang=zh", call(RecordingUrl=url, RecordingSid="RE6", RecordingDuration="150")
+    )
 
     assert Attachment.objects.get().transcript_status == Attachment.TranscriptStatus.MANUAL
     assert Case.objects.get().description == ""
@@ -173,15 +190,15 @@ def test_recordings_over_two_minutes_are_marked_for_an_officer(twilio_post: Post
 
 @pytest.mark.django_db
 def test_an_empty_recording_makes_no_case(twilio_post: Post) -> None:
-    twiml = twilio_post("/hotline/twilio/voice/recorded/?lang=zh", call(
-        RecordingUrl="https://api.twilio.com/x", RecordingSid="RE7", RecordingDuration="0")).content.decode()
+    twiml = twilio_post(
+        "/hotline/twilio/voice/recorded/?lang=zh",
+        call(RecordingUrl="https://api.twilio.com/x", RecordingSid="RE7", RecordingDuration="0"),
+    ).content.decode()
     assert "没有收到" in twiml and not Case.objects.exists()
 
 
 @pytest.mark.django_db
 def test_two_checks_a_case_by_typed_receipt(twilio_post: Post, users: dict[str, Any]) -> None:
-    from tests.factories import ReporterFactory
-
     new = services.case_create(channel=Channel.WEB, reporter=ReporterFactory(), description="x")
     services.case_accept(case=new.case, by=users["dispatcher"])
 
@@ -210,8 +227,10 @@ def test_zero_rings_the_town_duty_line_in_office_hours_and_takes_a_message_outsi
 @pytest.mark.django_db
 def test_voice_webhooks_reject_forged_signatures(twilio_post: Post) -> None:
     for path in [VOICE, "/hotline/twilio/voice/recorded/?lang=zh", "/hotline/twilio/voice/transcription/"]:
-        assert twilio_post(path, call(RecordingUrl="https://x", RecordingDuration="5"), signature="Zm9v").status_code \
+        assert (
+            twilio_post(path, call(RecordingUrl="https://x", RecordingDuration="5"), signature="Zm9v").status_code
             == 403
+        )
     assert not Case.objects.exists()
 
 
@@ -221,7 +240,9 @@ def test_a_storage_failure_is_apologised_for_with_a_500(twilio_post: Post, monke
         raise DatabaseError("down")
 
     monkeypatch.setattr(services, "case_create", broken)
-    response = twilio_post("/hotline/twilio/voice/recorded/?lang=zh", call(
-        RecordingUrl="https://api.twilio.com/r", RecordingSid="RE8", RecordingDuration="5"))
+    response = twilio_post(
+        "/hotline/twilio/voice/recorded/?lang=zh",
+        call(RecordingUrl="https://api.twilio.com/r", RecordingSid="RE8", RecordingDuration="5"),
+    )
     assert response.status_code == 500 and "抱歉" in response.content.decode()
     assert not Case.objects.exists()
