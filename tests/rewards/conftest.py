@@ -57,6 +57,7 @@ def report(users: dict[str, Any], town_a: Town, django_capture_on_commit_callbac
         substantiated: bool = True,
         hazard_level: str = "ordinary",
         joint: tuple[Reporter, ...] = (),
+        on_accepted: Callable[[Case], Any] | None = None,
         **findings: Any,
     ) -> Report:
         reporter = reporter or services.reporter_create(name="张三", phone="13812341234", id_number=valid_id_number())
@@ -67,6 +68,8 @@ def report(users: dict[str, Any], town_a: Town, django_capture_on_commit_callbac
             case = services.case_accept(case=new.case, by=users["dispatcher"])
             for person in joint:
                 case.linked_reporters.create(reporter=person, relation="joint")
+            if on_accepted:
+                on_accepted(case)
             if state == "accepted":
                 return Report(Case.objects.get(pk=case.pk), new.receipt)
             case = services.case_assign(case=case, town=town_a, by=users["dispatcher"])

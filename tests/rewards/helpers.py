@@ -22,7 +22,7 @@ def valid_card(prefix: str = "622202020011223344") -> str:
     raise AssertionError("unreachable")
 
 
-def claim_body(receipt: str, **overrides: Any) -> dict[str, Any]:
+def claim_body(receipt: str, /, **overrides: Any) -> dict[str, Any]:
     return {
         "receipt": receipt,
         "password": PASSWORD,
@@ -35,5 +35,5 @@ def claim_body(receipt: str, **overrides: Any) -> dict[str, Any]:
     }
 
 
-def claim(receipt: str, **overrides: Any) -> Any:
+def claim(receipt: str, /, **overrides: Any) -> Any:
     return APIClient().post("/api/v1/reports/claim/", claim_body(receipt, **overrides), format="json")
