@@ -1,0 +1,41 @@
+"""Helpers for websocket tests: sessions for personas and frames read with a deadline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+
+ORIGIN = (b"origin", b"http://testserver")
+
+
+@database_sync_to_async
+def session_cookie(user: Any) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
+
+
+async def connect_as(user: Any | None, path: str = "/ws/live/", origin: tuple[bytes, bytes] = ORIGIN) -> Any:
+    from config.asgi import application
+
+    headers = [origin]
+    if user is not None:
+        headers.append((b"cookie", await session_cookie(user)))
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    connected, _subprotocol = await communicator.connect(timeout=5)
+    assert connected
+    return communicator
+
+
+async def next_frame(communicator: Any, timeout: float = 5) -> dict[str, Any]:
+    frame: dict[str, Any] = await communicator.receive_json_from(timeout=timeout)
+    return frame
+
+
+async def subscribe(communicator: Any, **request: Any) -> dict[str, Any]:
+    await communicator.send_json_to({"type": "subscribe", **request})
+    return await next_frame(communicator)
