@@ -42,6 +42,12 @@ def test_every_variable_read_is_documented_in_env_example() -> None:
     assert not missing, f"add these to .env.example (name: file that reads it): {missing}"
 
 
+def test_every_variable_read_is_named_in_the_deployment_guide() -> None:
+    guide = (ROOT / "docs" / "deployment.md").read_text()
+    missing = sorted(name for name in variables_read() if f"`{name}`" not in guide)
+    assert not missing, f"docs/deployment.md does not mention: {missing}"
+
+
 def test_env_example_documents_no_variable_that_nothing_reads() -> None:
     # DJANGO_SETTINGS_MODULE is read by Django itself, not by our helpers.
     stale = variables_documented() - set(variables_read()) - {"DJANGO_SETTINGS_MODULE"}
