@@ -9,6 +9,8 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
 
+from config.asgi import application
+
 ORIGIN = (b"origin", b"http://testserver")
 
 
@@ -20,8 +22,6 @@ def session_cookie(user: Any) -> bytes:
 
 
 async def connect_as(user: Any | None, path: str = "/ws/live/", origin: tuple[bytes, bytes] = ORIGIN) -> Any:
-    from config.asgi import application
-
     headers = [origin]
     if user is not None:
         headers.append((b"cookie", await session_cookie(user)))

@@ -79,7 +79,7 @@ def _wait_for_port(process: subprocess.Popen[bytes], port: int, seconds: float =
 @contextmanager
 def running(command: list[str], port: int, **env: str) -> Iterator[Server]:
     # Output goes to a file (a full pipe would block the server); it is shown when the server dies.
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115  # closed in the finally below, after the process
     process = subprocess.Popen(command, cwd=ROOT, env=child_env(**env), stdout=log, stderr=log)
     try:
         try:

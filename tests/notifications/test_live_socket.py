@@ -13,11 +13,13 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from cases import services
 from cases.models import Case
 from config.asgi import application
 from notifications.consumers import CLOSE_TOO_MANY_BAD_FRAMES, CLOSE_UNAUTHENTICATED, MAX_FRAME_CHARS
+from tests.factories import UserFactory
 from tests.notifications.live_helpers import ORIGIN, connect_as, next_frame, subscribe
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -159,8 +161,6 @@ async def test_a_foreign_origin_is_refused(users: dict[str, Any]) -> None:
 
 
 async def _ticket_for(users: dict[str, Any], persona: str) -> str:
-    from rest_framework.test import APIClient
-
     def issue() -> str:
         client = APIClient()
         client.force_authenticate(users[persona])
@@ -197,10 +197,6 @@ async def test_a_stale_ticket_is_refused(users: dict[str, Any]) -> None:
 
 
 async def test_a_ticket_is_only_for_staff_members(db: Any) -> None:
-    from rest_framework.test import APIClient
-
-    from tests.factories import UserFactory
-
     def issue() -> Any:
         client = APIClient()
         client.force_authenticate(UserFactory(username="citizen"))
