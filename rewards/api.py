@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
@@ -180,6 +181,11 @@ class ReportQuery(serializers.Serializer[Any]):
         return list(dict.fromkeys(names))
 
 
+def _json_money(row: dict[str, Any]) -> dict[str, Any]:
+    """Amounts leave as strings with two decimals, like the serializers' DecimalFields: never as floats."""
+    return {key: f"{value:.2f}" if isinstance(value, Decimal) else value for key, value in row.items()}
+
+
 def _download(kind: str, fmt: str, header: list[str], rows: list[list[Any]]) -> HttpResponse:
     name = f"rewards-{kind}-{timezone.localdate().isoformat()}"
     return (csv_response if fmt == "csv" else xlsx_response)(name, header, rows)
@@ -203,7 +209,7 @@ class RewardReportApi(APIView):
         by, fmt, year = query.validated_data["by"], query.validated_data["export"], query.validated_data.get("year")
         rows = selectors.reward_report(request.user, by=by, filters={"year": year} if year else None)
         if fmt == "json":
-            return Response({"by": by, "rows": rows})
+            return Response({"by": by, "rows": [_json_money(row) for row in rows]})
         return _download(
             "report", fmt, [*by, "count", "amount"], [[row[k] for k in [*by, "count", "amount"]] for row in rows]
         )
@@ -226,7 +232,7 @@ class BudgetReportApi(APIView):
         lines = selectors.budget_report(request.user, year=query.validated_data.get("year"))
         rows = [[getattr(line, column) for column in BUDGET_COLUMNS] for line in lines]
         if query.validated_data["export"] == "json":
-            return Response({"rows": [dict(zip(BUDGET_COLUMNS, row, strict=True)) for row in rows]})
+            return Response({"rows": [_json_money(dict(zip(BUDGET_COLUMNS, row, strict=True))) for row in rows]})
         return _download("budget", query.validated_data["export"], BUDGET_COLUMNS, rows)
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from config.errors import NotFound
 from rewards import rules
 from rewards.models import COMMITTED_KINDS, PAID_KINDS, Budget, EntryKind, LedgerEntry, Reward
-from rewards.money import ZERO
+from rewards.money import ZERO, to_fen
 
 REPORT_DIMENSIONS = {"town": "town__name", "year": "year", "state": "state", "category": "category"}
 
@@ -54,7 +54,7 @@ def reward_report(user: Any, *, by: list[str], filters: dict[str, Any] | None = 
         .order_by(*columns)
     )
     return [
-        {name: row[REPORT_DIMENSIONS[name]] for name in by} | {"count": row["count"], "amount": row["amount"]}
+        {name: row[REPORT_DIMENSIONS[name]] for name in by} | {"count": row["count"], "amount": to_fen(row["amount"])}
         for row in rows
     ]
 
@@ -113,10 +113,10 @@ def budget_report(user: Any, *, year: int | None = None) -> list[BudgetLine]:
                 town_id=key[1],
                 department=key[2] or _("Bureau"),
                 budget=amounts.get(key[:2]),
-                accrued=row.get(EntryKind.ACCRUAL, ZERO),
-                released=row.get(EntryKind.RELEASE, ZERO),
-                paid=row.get(EntryKind.PAYOUT, ZERO),
-                reversed=row.get(EntryKind.REVERSAL, ZERO),
+                accrued=to_fen(row.get(EntryKind.ACCRUAL, ZERO)),
+                released=to_fen(row.get(EntryKind.RELEASE, ZERO)),
+                paid=to_fen(row.get(EntryKind.PAYOUT, ZERO)),
+                reversed=to_fen(row.get(EntryKind.REVERSAL, ZERO)),
             )
         )
     return lines
