@@ -1,0 +1,107 @@
+"""Delivery with a real ``db_worker`` process on the database backend: retries and idempotency."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django_tasks_db.models import DBTaskResult
+
+from cases.models import CaseEvent, EventKind
+from notifications.models import DeliveryStatus, OutboundMessage
+from notifications.services import message_send
+from notifications.tasks import deliver_message
+from tests.factories import CaseFactory
+from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN
+from tests.notifications import processes
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def database_tasks(settings: Any) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "sms", "email"]}}
+
+
+def run_worker(fake_twilio: Any, **env: str) -> None:
+    """Run worker batches until no task is ready (a retry enqueued by one batch runs in the next)."""
+    twilio = {
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_API_BASE": fake_twilio.base_url,
+        "NOTIFY_RETRY_BASE_SECONDS": "0",
+        **env,
+    }
+    for _batch in range(10):
+        result = processes.db_worker_batch(**twilio)
+        assert result.returncode == 0, result.stderr[-2000:]
+        if not DBTaskResult.objects.filter(status="READY").exists():
+            return
+    raise AssertionError("tasks still ready after 10 worker batches")
+
+
+def send(case: Any) -> OutboundMessage:
+    return message_send(
+        to="+8613812341234",
+        body="您的举报已受理",
+        purpose="decision",
+        dedupe_key="event:1:sms",
+        case=case,
+        reporter=case.reporter,
+    )
+
+
+def test_the_worker_retries_a_failing_provider_until_it_accepts(fake_twilio: Any, database_tasks: None) -> None:
+    fake_twilio.fail_next(2, "500")
+    message = send(CaseFactory())
+    assert DBTaskResult.objects.filter(status="READY").count() == 1  # enqueued on commit, not yet sent
+    run_worker(fake_twilio)
+    message = OutboundMessage.objects.get(pk=message.pk)
+    assert (message.status, message.attempts) == (DeliveryStatus.SENT, 3)
+    assert len(fake_twilio.sent_messages()) == 3
+    outcomes = list(DBTaskResult.objects.order_by("enqueued_at").values_list("return_value", flat=True))
+    assert outcomes == ["retrying", "retrying", "sent"]
+
+
+def test_after_the_limit_the_failure_shows_on_the_case(fake_twilio: Any, database_tasks: None) -> None:
+    fake_twilio.fail_next(10, "500")
+    case = CaseFactory()
+    message = send(case)
+    run_worker(fake_twilio, NOTIFY_MAX_ATTEMPTS="3")
+    message = OutboundMessage.objects.get(pk=message.pk)
+    assert (message.status, message.attempts) == (DeliveryStatus.FAILED, 3)
+    assert CaseEvent.objects.filter(case=case, kind=EventKind.MESSAGE, name="failed").count() == 1
+
+
+def test_a_back_off_leaves_the_retry_for_later(fake_twilio: Any, database_tasks: None) -> None:
+    fake_twilio.fail_next(1, "500")
+    message = send(CaseFactory())
+    result = processes.db_worker_batch(
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_API_BASE=fake_twilio.base_url,
+        NOTIFY_RETRY_BASE_SECONDS="600",
+    )
+    assert result.returncode == 0
+    assert OutboundMessage.objects.get(pk=message.pk).status == DeliveryStatus.RETRYING
+    waiting = DBTaskResult.objects.get(status="READY")
+    assert (waiting.run_after - waiting.enqueued_at).total_seconds() > 590
+
+
+def test_a_duplicated_task_texts_the_reporter_once(fake_twilio: Any, database_tasks: None) -> None:
+    message = send(CaseFactory())
+    # The same attempt enqueued again, as when a task is re-run after its worker died.
+    deliver_message.using(queue_name="sms").enqueue(message.pk, attempt=1)
+    run_worker(fake_twilio)
+    assert len(fake_twilio.sent_messages()) == 1
+    assert sorted(DBTaskResult.objects.values_list("return_value", flat=True)) == ["sent", "skipped"]
+
+
+def test_a_message_whose_worker_died_while_sending_is_never_sent_twice(fake_twilio: Any, database_tasks: None) -> None:
+    """A worker that died between claiming and Twilio's answer may or may not have sent: the row
+    stays "sending" for staff to check in the outbox rather than risk a second text."""
+    message = send(CaseFactory())
+    OutboundMessage.objects.filter(pk=message.pk).update(status=DeliveryStatus.SENDING, attempts=1)
+    run_worker(fake_twilio)
+    assert fake_twilio.sent_messages() == []
+    assert OutboundMessage.objects.get(pk=message.pk).status == DeliveryStatus.SENDING
