@@ -21,9 +21,9 @@ from cases.selectors import case_get
 from config.errors import ApplicationError
 from directory.models import Town
 from directory.permissions import IsStaffMember
-from rewards import selectors, services
+from rewards import rules, selectors, services
 from rewards.exports import csv_response, xlsx_response
-from rewards.models import PaymentMethod, Reward, RewardState
+from rewards.models import PaymentMethod, Reward, RewardPolicy, RewardState
 from rewards.serializers import ClaimRevealedOutput, RewardOutput
 
 
@@ -234,6 +234,38 @@ class BudgetReportApi(APIView):
         if query.validated_data["export"] == "json":
             return Response({"rows": [_json_money(dict(zip(BUDGET_COLUMNS, row, strict=True))) for row in rows]})
         return _download("budget", query.validated_data["export"], BUDGET_COLUMNS, rows)
+
+
+class PolicyOutput(serializers.ModelSerializer[RewardPolicy]):
+    class Meta:
+        model = RewardPolicy
+        exclude = ["created_by"]
+
+
+class PolicyInput(serializers.ModelSerializer[RewardPolicy]):
+    effective_from = serializers.DateTimeField(required=False)
+
+    class Meta:
+        model = RewardPolicy
+        exclude = ["id", "version", "created_by", "created_at"]
+
+
+class PolicyListApi(APIView):
+    """The policy versions (readers), and a new version (administrators)."""
+
+    permission_classes = [IsStaffMember]
+
+    @extend_schema(responses=PolicyOutput(many=True))
+    def get(self, request: Request) -> Response:
+        policies = RewardPolicy.objects.all() if rules.may_read(request.user) else RewardPolicy.objects.none()
+        return Response(PolicyOutput(policies, many=True).data)
+
+    @extend_schema(request=PolicyInput, responses={201: PolicyOutput})
+    def post(self, request: Request) -> Response:
+        given = PolicyInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        policy = services.policy_create(by=request.user, **given.validated_data)
+        return Response(PolicyOutput(policy).data, status=status.HTTP_201_CREATED)
 
 
 ACTIONS: dict[str, type[RewardActionApi]] = {

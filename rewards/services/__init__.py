@@ -10,11 +10,13 @@ from rewards.services.decisions import (
     reward_reverse,
     rewards_expire_due,
 )
+from rewards.services.policy import policy_create
 from rewards.services.proposal import reward_propose, reward_propose_for_case, rewards_propose_missing
 
 __all__ = [
     "ClaimDetails",
     "claim_reveal",
+    "policy_create",
     "reward_approve",
     "reward_claim",
     "reward_expire",

@@ -50,9 +50,8 @@ def test_the_database_refuses_rewriting_the_ledger(claimed: Any) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("the refusing trigger is installed on PostgreSQL, the production database")
     for statement in ("UPDATE rewards_ledgerentry SET amount = 1", "DELETE FROM rewards_ledgerentry"):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(statement)
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement)
     assert LedgerEntry.objects.get(reward=claimed.reward).amount == Decimal("7200.00")
 
 

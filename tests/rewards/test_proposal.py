@@ -214,3 +214,17 @@ def test_the_offer_tells_the_reporter_the_amount_and_the_claim_deadline(report: 
     assert event.changes["claim_by"] == (timezone.localdate() + timedelta(days=60)).isoformat()
     assert event.changes["reporter"] == rep.case.reporter_id
     assert reward.claim_by == timezone.localdate() + timedelta(days=60)
+
+
+@pytest.mark.django_db
+def test_administrators_add_policy_versions_that_take_effect_now_or_later(api_as: Any) -> None:
+    soon = (timezone.now() + timedelta(days=1)).isoformat()
+    body = {"effective_from": soon, "ordinary_amount": "600", "claim_window_days": 90}
+    assert api_as("reward_approver").post("/api/v1/rewards/policies/", body, format="json").status_code == 403
+    created = api_as("administrator").post("/api/v1/rewards/policies/", body, format="json")
+    assert created.status_code == 201, created.json()
+    assert (created.json()["version"], created.json()["ordinary_amount"]) == (2, "600.00")
+    past = body | {"effective_from": (timezone.now() - timedelta(days=1)).isoformat()}
+    refused = api_as("administrator").post("/api/v1/rewards/policies/", past, format="json")
+    assert refused.status_code == 400 and "effective_from" in refused.json()["error"]["fields"]
+    assert [p["version"] for p in api_as("finance").get("/api/v1/rewards/policies/").json()] == [2, 1]
