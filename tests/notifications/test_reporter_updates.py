@@ -157,3 +157,13 @@ def test_the_officer_is_mailed_when_their_question_is_answered(
         services.case_followup_add(case=case, text="Third floor", reply_to=question)
     assert [m.to for m in mail.outbox] == [["officer@hotline.invalid"]]
     assert "Third floor" not in mail.outbox[0].body
+
+
+def test_a_chinese_speaking_reporter_is_texted_in_chinese(
+    users: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    case = CaseFactory()  # reporters default to zh-hans
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_reject(case=case, by=users["dispatcher"], reason="不属于安全生产事项")
+    [text] = texts_to(case.reporter)
+    assert text.body == f"【安全生产举报】您的举报 {case.reference} 不予受理。原因：不属于安全生产事项"
