@@ -21,9 +21,11 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, State
+from cases.statistics.bulk import insert_rows
 from cases.statistics.models import BreakdownDayFigure, CaseFigure, CloseDurationFigure, TownDayFigure
 from cases.workdays import calendar
 
@@ -49,50 +51,54 @@ def _closure_deadline(accepted: date, workdays: int) -> date:
     return calendar().add_workdays(accepted, workdays).date
 
 
-def closed_on_time(accepted_at: datetime | None, closed_at: datetime, extension_workdays: int) -> bool:
+def closed_on_time(accepted: date | None, closed: date, extension_workdays: int) -> bool:
     """Closed by the closure deadline: 60 working days (a setting) after acceptance, plus any extension."""
-    if accepted_at is None:
+    if accepted is None:
         return True
     limit = int(settings.HOTLINE_DEADLINES["close_workdays"]) + extension_workdays
-    return timezone.localdate(closed_at) <= _closure_deadline(timezone.localdate(accepted_at), limit)
+    return closed <= _closure_deadline(accepted, limit)
 
 
 def contribution(
     *,
-    created_at: datetime,
+    received: date,
     town_id: int | None,
     state: str,
     channel: str,
     category: str,
     industry: str | None,
-    accepted_at: datetime | None,
-    closed_at: datetime | None,
+    accepted: date | None,
+    closed: date | None,
     extension_workdays: int,
 ) -> Contribution:
-    day = timezone.localdate(created_at)
-    closed = state == State.CLOSED and closed_at is not None
+    """Where one case counts; all dates are local (Asia/Shanghai) calendar days."""
+    is_closed = state == State.CLOSED and closed is not None
     return Contribution(
-        day=day,
+        day=received,
         town_id=town_id or NO_TOWN,
         state=state,
         channel=channel,
         category=category,
         industry=industry or NO_INDUSTRY,
-        on_time=closed_on_time(accepted_at, closed_at, extension_workdays) if closed and closed_at else None,
-        close_days=(timezone.localdate(closed_at) - day).days if closed and closed_at else None,
+        on_time=closed_on_time(accepted, closed, extension_workdays) if is_closed and closed else None,
+        close_days=(closed - received).days if is_closed and closed else None,
     )
+
+
+def _local_day(moment: datetime | None) -> date | None:
+    return timezone.localdate(moment) if moment else None
 
 
 def contribution_of(case: Case) -> Contribution:
     return contribution(
-        created_at=case.created_at,
+        received=timezone.localdate(case.created_at),
         town_id=case.town_id,
         state=case.state,
         channel=case.channel,
         category=case.category,
         industry=case.enterprise.industry if case.enterprise_id and case.enterprise else None,
-        accepted_at=case.accepted_at,
-        closed_at=case.closed_at,
+        accepted=_local_day(case.accepted_at),
+        closed=_local_day(case.closed_at),
         extension_workdays=case.extension_workdays,
     )
 
@@ -168,39 +174,48 @@ def on_case_event(event: CaseEvent) -> None:
     refresh_case(event.case_id)
 
 
-CASE_COLUMNS = (
+# The database turns timestamps into local days (AT TIME ZONE), a million times faster than Python.
+CASE_COLUMNS = {
+    "received_day": TruncDate("created_at"),
+    "accepted_day": TruncDate("accepted_at"),
+    "closed_day": TruncDate("closed_at"),
+}
+CASE_FIELDS = (
     "pk",
-    "created_at",
+    "received_day",
     "town_id",
     "state",
     "channel",
     "category",
     "enterprise__industry",
-    "accepted_at",
-    "closed_at",
+    "accepted_day",
+    "closed_day",
     "extension_workdays",
 )
 
 
 def _contributions(rows: Iterable[tuple[Any, ...]]) -> Iterable[tuple[int, Contribution]]:
-    for pk, created, town, state, channel, category, industry, accepted, closed, extension in rows:
+    for pk, received, town, state, channel, category, industry, accepted, closed, extension in rows:
         yield (
             pk,
             contribution(
-                created_at=created,
+                received=received,
                 town_id=town,
                 state=state,
                 channel=channel,
                 category=category,
                 industry=industry,
-                accepted_at=accepted,
-                closed_at=closed,
+                accepted=accepted,
+                closed=closed,
                 extension_workdays=extension,
             ),
         )
 
 
-def rebuild(*, batch_size: int = 10_000, progress: Callable[[int], None] | None = None) -> int:
+SNAPSHOT_COLUMNS = ("case_id", "day", "town_id", "state", "channel", "category", "industry", "on_time", "close_days")
+
+
+def rebuild(*, batch_size: int = 20_000, progress: Callable[[int], None] | None = None) -> int:
     """Recompute every figure from the cases table in one pass; returns the number of cases."""
     town_days: Counter[tuple[date, int, str]] = Counter()
     on_time: Counter[tuple[date, int, str]] = Counter()
@@ -210,10 +225,12 @@ def rebuild(*, batch_size: int = 10_000, progress: Callable[[int], None] | None 
     with transaction.atomic():
         for model in (CaseFigure, TownDayFigure, CloseDurationFigure, BreakdownDayFigure):
             model._default_manager.all().delete()
-        batch: list[CaseFigure] = []
-        rows = Case.objects.order_by().values_list(*CASE_COLUMNS).iterator(chunk_size=batch_size)
+        batch: list[tuple[Any, ...]] = []
+        rows = (
+            Case.objects.order_by().annotate(**CASE_COLUMNS).values_list(*CASE_FIELDS).iterator(chunk_size=batch_size)
+        )
         for pk, c in _contributions(rows):
-            batch.append(CaseFigure(case_id=pk, **_snapshot_fields(c)))
+            batch.append((pk, c.day, c.town_id, c.state, c.channel, c.category, c.industry, c.on_time, c.close_days))
             town_days[(c.day, c.town_id, c.state)] += 1
             if c.on_time:
                 on_time[(c.day, c.town_id, c.state)] += 1
@@ -223,28 +240,23 @@ def rebuild(*, batch_size: int = 10_000, progress: Callable[[int], None] | None 
                 breakdown[(c.day, c.town_id, dimension, getattr(c, dimension))] += 1
             count += 1
             if len(batch) >= batch_size:
-                CaseFigure.objects.bulk_create(batch)
+                insert_rows(CaseFigure, SNAPSHOT_COLUMNS, batch)
                 batch.clear()
                 if progress:
                     progress(count)
-        CaseFigure.objects.bulk_create(batch)
-        TownDayFigure.objects.bulk_create(
-            [
-                TownDayFigure(day=d, town_id=t, state=s, cases=n, closed_on_time=on_time[(d, t, s)])
-                for (d, t, s), n in town_days.items()
-            ],
-            batch_size=batch_size,
+        insert_rows(CaseFigure, SNAPSHOT_COLUMNS, batch)
+        insert_rows(
+            TownDayFigure,
+            ("day", "town_id", "state", "cases", "closed_on_time"),
+            [(d, t, s, n, on_time[(d, t, s)]) for (d, t, s), n in town_days.items()],
         )
-        CloseDurationFigure.objects.bulk_create(
-            [CloseDurationFigure(day=d, town_id=t, days=days, cases=n) for (d, t, days), n in durations.items()],
-            batch_size=batch_size,
+        insert_rows(
+            CloseDurationFigure, ("day", "town_id", "days", "cases"), [(*key, n) for key, n in durations.items()]
         )
-        BreakdownDayFigure.objects.bulk_create(
-            [
-                BreakdownDayFigure(day=d, town_id=t, dimension=dim, value=v, cases=n)
-                for (d, t, dim, v), n in breakdown.items()
-            ],
-            batch_size=batch_size,
+        insert_rows(
+            BreakdownDayFigure,
+            ("day", "town_id", "dimension", "value", "cases"),
+            [(*key, n) for key, n in breakdown.items()],
         )
     if progress:
         progress(count)

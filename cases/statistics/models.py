@@ -30,6 +30,9 @@ class CaseFigure(models.Model):
         app_label = "cases"
         db_table = "cases_stat_case_figure"
 
+    def __str__(self) -> str:
+        return f"case {self.case_id}: {self.day} town {self.town_id} {self.state}"
+
 
 class TownDayFigure(models.Model):
     """Cases received on ``day`` for ``town_id`` that are now in ``state``."""
@@ -45,6 +48,9 @@ class TownDayFigure(models.Model):
         db_table = "cases_stat_town_day"
         constraints = [models.UniqueConstraint(fields=["day", "town_id", "state"], name="stat_town_day_key")]
 
+    def __str__(self) -> str:
+        return f"{self.day} town {self.town_id} {self.state}: {self.cases}"
+
 
 class CloseDurationFigure(models.Model):
     """Closed cases received on ``day`` for ``town_id`` that took ``days`` calendar days to close."""
@@ -58,6 +64,9 @@ class CloseDurationFigure(models.Model):
         app_label = "cases"
         db_table = "cases_stat_close_duration"
         constraints = [models.UniqueConstraint(fields=["day", "town_id", "days"], name="stat_close_duration_key")]
+
+    def __str__(self) -> str:
+        return f"{self.day} town {self.town_id} {self.days} days: {self.cases}"
 
 
 class BreakdownDayFigure(models.Model):
@@ -75,3 +84,6 @@ class BreakdownDayFigure(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["day", "town_id", "dimension", "value"], name="stat_breakdown_day_key")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.day} town {self.town_id} {self.dimension}={self.value}: {self.cases}"
