@@ -20,7 +20,7 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
         return 0
     if connection.vendor == "postgresql":
         by_attname = {field.attname: field for field in model._meta.concrete_fields}
-        names = ", ".join(connection.ops.quote_name(by_attname[name].column) for name in columns)
+        names = ", ".join(connection.ops.quote_name(by_attname[name].column or name) for name in columns)
         table = connection.ops.quote_name(model._meta.db_table)
         with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in rows:
