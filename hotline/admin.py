@@ -30,8 +30,18 @@ class TwilioDeliveryAdmin(ReadOnlyAdmin):
 class RemoteMediaAdmin(ReadOnlyAdmin):
     list_display = ["id", "case", "source", "status", "attempts", "transcript_status", "created_at"]
     list_filter = ["status", "source", "transcript_status"]
-    fields = ["case", "source", "status", "attempts", "last_error", "recording_sid", "duration_seconds",
-              "transcript_status", "attachment", "created_at"]
+    fields = [
+        "case",
+        "source",
+        "status",
+        "attempts",
+        "last_error",
+        "recording_sid",
+        "duration_seconds",
+        "transcript_status",
+        "attachment",
+        "created_at",
+    ]
 
 
 @admin.register(Open311Client)

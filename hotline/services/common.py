@@ -49,18 +49,18 @@ def clean_text(text: str, *, field: str = "description", required: bool = True) 
     return text
 
 
-def town_by_keyword(word: str) -> Town | None:
+def town_by_keyword(word: str, towns: Iterable[Town] | None = None) -> Town | None:
     wanted = word.strip().lstrip("#＃").casefold()
     if not wanted:
         return None
-    for town in Town.objects.all():
+    for town in Town.objects.all() if towns is None else towns:
         if wanted in {keyword.casefold() for keyword in town.sms_keywords} or wanted == town.code.casefold():
             return town
     return None
 
 
-def town_keywords() -> list[str]:
-    return [town.sms_keywords[0] for town in Town.objects.all() if town.sms_keywords]
+def town_keywords(towns: Iterable[Town] | None = None) -> list[str]:
+    return [town.sms_keywords[0] for town in (Town.objects.all() if towns is None else towns) if town.sms_keywords]
 
 
 def remote_media_add(

@@ -126,7 +126,8 @@ def _handle(message: IncomingSms, language: str) -> tuple[Case | None, str]:
 
 def _town_from(text: str) -> tuple[Town | None, str, str]:
     """A town keyword as the first word routes the case; ``#word`` that names no town is pointed out."""
-    for candidate in Town.objects.all():
+    towns = list(Town.objects.all())  # a handful of rows, read once per message
+    for candidate in towns:
         for keyword in candidate.sms_keywords:
             # Chinese has no spaces: "甲镇某厂…" starts with the keyword without a separator.
             if _CJK_KEYWORD.match(keyword) and text.startswith(keyword) and len(text) > len(keyword):
@@ -135,13 +136,13 @@ def _town_from(text: str) -> tuple[Town | None, str, str]:
     if not first:
         return None, "", text
     word = first.group(1)
-    town = town_by_keyword(word)
+    town = town_by_keyword(word, towns)
     if town is not None:
         return town, "", text[first.end() :].strip() or text
     if word[0] in "#＃":
         note = _("“%(word)s” is not a town keyword (known: %(known)s); the bureau will route your report.") % {
             "word": word[:20],
-            "known": ", ".join(town_keywords()),
+            "known": ", ".join(town_keywords(towns)),
         }
         return None, note, text
     return None, "", text

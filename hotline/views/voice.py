@@ -159,6 +159,13 @@ def recorded(request: HttpRequest) -> HttpResponse:
             ivr.say(_("We did not receive a recording, so no report was made. Please call again."))
             ivr.response.hangup()
             return ivr.done()
+        limit, window = conf.rate_limit("voice_number")
+        if not ratelimit.hit(
+            "voice:" + blind_index("phone:" + form.get("From", "")), limit=limit, window_seconds=window
+        ):
+            ivr.say(_("We have received many reports from your number in the last hour. Please call again later."))
+            ivr.response.hangup()
+            return ivr.done()
         town_id = request.GET.get("town", "")
         town = Town.objects.filter(pk=int(town_id)).first() if town_id.isdigit() else None
         outcome = voicemail_receive(

@@ -223,3 +223,17 @@ def test_no_ip_address_is_stored_with_a_public_report(public: APIClient) -> None
     public.post(REPORTS, report(), format="json", REMOTE_ADDR="203.0.113.77")
     for model in (Case, Reporter, CaseEvent):
         assert "203.0.113.77" not in str(list(model.objects.values()))
+
+
+@pytest.mark.django_db
+def test_the_receipt_password_is_a_salted_pbkdf2_hash_that_the_receipt_lookup_accepts(
+    public: APIClient, settings: Any
+) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    settings.HOTLINE_RECEIPT_PASSWORD_ITERATIONS = 20_000
+    receipt = public.post(REPORTS, report(), format="json").json()["receipt"]
+
+    stored = Case.objects.get().receipt_password
+    assert stored.startswith("pbkdf2_sha256$20000$") and "secret-pw" not in stored
+    assert public.post(LOOKUP, {"receipt": receipt, "password": "secret-pw"}, format="json").status_code == 200
+    assert public.post(LOOKUP, {"receipt": receipt, "password": "secret-pX"}, format="json").status_code == 404

@@ -246,3 +246,17 @@ def test_a_storage_failure_is_apologised_for_with_a_500(twilio_post: Post, monke
     )
     assert response.status_code == 500 and "抱歉" in response.content.decode()
     assert not Case.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flood_of_voicemails_from_one_number_is_cut_off_after_the_limit(
+    twilio_post: Post, fake_twilio: Any, settings: Any
+) -> None:
+    settings.HOTLINE_RATE_LIMITS = {"voice_number": (2, 3600)}
+    replies = []
+    for n in range(3):
+        url = fake_twilio.serve_media(f"/Recordings/RE{n}", WAV, "audio/wav")
+        params = call(f"CA{n}", RecordingUrl=url, RecordingSid=f"RE{n}", RecordingDuration="5")
+        replies.append(twilio_post("/hotline/twilio/voice/recorded/?lang=zh", params).content.decode())
+    assert Case.objects.count() == 2
+    assert "请稍后再拨打" in replies[2]
