@@ -11,12 +11,14 @@ import time_machine
 from django.db import DatabaseError
 from django.utils import timezone
 from PIL import Image
+from twilio.request_validator import RequestValidator
 
 from cases import services
 from cases.models import Attachment, Case, CaseEvent, Channel, EventKind, Reporter
 from cases.receipts import parse_receipt
 from cases.selectors import case_for_receipt
 from config.crypto import fernet
+from config.twilio import auth_token
 from directory.models import Town
 from hotline.models import TwilioDelivery
 from tests.hotline.conftest import Post, jpeg_with_gps
@@ -243,3 +245,16 @@ def test_mms_photos_become_attachments_with_gps_stripped_for_staff(twilio_post: 
     assert b"PhoneMaker" in photo and b"PhoneMaker" not in display
     assert not Image.open(attachment.display_file.path).getexif().get_ifd(0x8825)
     assert any(r.method == "GET" and r.path.endswith("/Media/ME1") for r in fake_twilio.requests)
+
+
+@pytest.mark.django_db
+def test_behind_a_proxy_the_signature_is_checked_against_the_public_url(client: Any, settings: Any) -> None:
+    settings.PUBLIC_BASE_URL = "https://hotline.example.gov.cn"
+    params = sms("SMproxy", "隧道里有人违规动火")
+    validator = RequestValidator(auth_token())
+    internal = validator.compute_signature("http://testserver" + SMS, params)
+    public = validator.compute_signature("https://hotline.example.gov.cn" + SMS, params)
+
+    assert client.post(SMS, params, HTTP_X_TWILIO_SIGNATURE=internal).status_code == 403
+    assert client.post(SMS, params, HTTP_X_TWILIO_SIGNATURE=public).status_code == 200
+    assert Case.objects.count() == 1
