@@ -53,7 +53,8 @@ GRADES = {"general": 30_000, "larger": 40_000, "major": 50_000, "especially_majo
 @pytest.mark.parametrize("deaths", range(1, 11))
 @pytest.mark.parametrize("grade", list(GRADES))
 def test_concealed_accident_pays_per_hidden_death_by_grade_at_most_300000(deaths: int, grade: str) -> None:
-    result = calculate(Findings(concealed_deaths=deaths, accident_grade=grade, fine=Decimal("1000000")), POLICY)
+    with translation.override("en"):
+        result = calculate(Findings(concealed_deaths=deaths, accident_grade=grade, fine=Decimal("1000000")), POLICY)
     assert result.basis == Basis.CONCEALED_ACCIDENT
     assert result.amount == min(Decimal(GRADES[grade] * deaths), Decimal(300_000))
     assert ("capped" in result.working) == (GRADES[grade] * deaths > 300_000)

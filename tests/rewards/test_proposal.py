@@ -31,7 +31,7 @@ def test_closing_a_substantiated_case_proposes_its_reward_with_the_working(repor
     rep = report(hazard_level="major", fine_amount=Decimal("48000"))
     reward = rep.reward
     assert (reward.state, reward.amount, reward.proposed_by) == (RewardState.PROPOSED, Decimal("7200.00"), None)
-    assert all(part in reward.working for part in ("15 %", "¥48,000", "¥7,200"))
+    assert reward.working == "15 % × 罚款 ¥48,000 = ¥7,200"  # in the bureau's language, zh-hans
     assert reward.town == rep.case.town and reward.policy.version == 1
     [event] = reward_events(rep.case)
     assert (event.name, event.public, event.changes["amount"]) == ("proposed", False, "7200.00")
