@@ -10,13 +10,14 @@ from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree
 
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cases.models import Case, Category, EventKind
+from cases.models import Case, CaseEvent, Category, EventKind
 from cases.models.states import State
 from cases.receipts import format_receipt
 from config.errors import ApplicationError
@@ -81,18 +82,13 @@ def _iso(moment: datetime | None) -> str | None:
 
 def _request_row(link: Open311Request) -> dict[str, Any]:
     case: Case = link.case
-    note = (
-        case.events.filter(public=True, kind__in=[EventKind.NOTE, EventKind.TRANSITION])
-        .exclude(text="")
-        .order_by("-id")
-        .first()
-    )
+    latest_note: str = getattr(link, "latest_note", None) or ""
     town = case.town or case.suggested_town
     latest = case.closed_at or case.accepted_at or case.created_at
     return {
         "service_request_id": case.reference,
         "status": "closed" if case.state in CLOSED_STATES else "open",
-        "status_notes": case.result_for_reporter or (note.text if note else ""),
+        "status_notes": case.result_for_reporter or latest_note,
         "service_name": str(Category(case.category).label),
         "service_code": case.category,
         "description": case.description,
@@ -110,8 +106,19 @@ def _request_row(link: Open311Request) -> dict[str, Any]:
     }
 
 
-def _links(client: Open311Client) -> Any:
-    return Open311Request.objects.filter(client=client).select_related("case__town", "case__suggested_town")
+def _links(client: Open311Client) -> QuerySet[Open311Request]:
+    """The client's requests with their latest public note, in one query however many are listed."""
+    notes = (
+        CaseEvent.objects.filter(case=OuterRef("case"), public=True, kind__in=[EventKind.NOTE, EventKind.TRANSITION])
+        .exclude(text="")
+        .order_by("-id")
+        .values("text")[:1]
+    )
+    return (
+        Open311Request.objects.filter(client=client)
+        .select_related("case__town", "case__suggested_town")
+        .annotate(latest_note=Subquery(notes))
+    )
 
 
 @csrf_exempt

@@ -128,3 +128,19 @@ def test_bad_requests_get_a_georeport_error_naming_the_field(
     assert response.status_code == 400 and root.tag == "errors"
     assert field in (root.find("error").findtext("description") or "")  # type: ignore[union-attr]
     assert not Case.objects.exists()
+
+
+@pytest.mark.django_db
+def test_listing_shows_public_notes_in_a_constant_number_of_queries(
+    client: Client, api_key: str, users: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    ids = [file_request(client, api_key, description=f"第{n}处隐患").json()[0]["service_request_id"] for n in range(5)]
+    case = Case.objects.get(reference=ids[0])
+    services.case_note_add(case=case, by=users["dispatcher"], text="已派员核查", public=True)
+    services.case_note_add(case=case, by=users["dispatcher"], text="内部：举报人情绪激动", public=False)
+
+    with django_assert_max_num_queries(3):
+        listed = client.get(f"{BASE}/requests.json", {"api_key": api_key}).json()
+
+    notes = {row["service_request_id"]: row["status_notes"] for row in listed}
+    assert len(notes) == 5 and notes[ids[0]] == "已派员核查" and notes[ids[1]] == ""
