@@ -69,6 +69,21 @@ MODELS: dict[str, tuple[str, list[str]]] = {
         "gunicorn, 2 sync workers (WSGI)",
         [str(BIN / "gunicorn"), "config.wsgi:application", "-b", "127.0.0.1:{port}", "-w", "2"],
     ),
+    "gunicorn-gthread-2x4": (
+        "gunicorn, 2 workers × 4 threads (WSGI)",
+        [
+            str(BIN / "gunicorn"),
+            "config.wsgi:application",
+            "-b",
+            "127.0.0.1:{port}",
+            "-w",
+            "2",
+            "-k",
+            "gthread",
+            "--threads",
+            "4",
+        ],
+    ),
     "gunicorn-sync-4": (
         "gunicorn, 4 sync workers (WSGI)",
         [str(BIN / "gunicorn"), "config.wsgi:application", "-b", "127.0.0.1:{port}", "-w", "4"],
