@@ -10,11 +10,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.utils.translation import override
 
 from cases.models import Case, CaseEvent, Category, EventKind, State
+from notifications.publisher import groups_send
 
 logger = logging.getLogger(__name__)
 
@@ -66,13 +65,7 @@ def event_publish(event: CaseEvent) -> None:
     get the event when they reconnect with their last event id.
     """
     case = event.case
-    frame = event_frame(event, case)
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    message = {"type": EVENT_MESSAGE_TYPE, "frame": frame}
-    for group in groups_for(case):
-        async_to_sync(layer.group_send)(group, message)
+    groups_send(groups_for(case), {"type": EVENT_MESSAGE_TYPE, "frame": event_frame(event, case)})
 
 
 def error_frame(code: str, message: str, **extra: Any) -> dict[str, Any]:

@@ -1,0 +1,211 @@
+#!/usr/bin/env python
+"""Live fan-out: transition committed → event frame received, by 1, 100 and 1,000 websocket clients.
+
+    .venv/bin/python bench/live.py                         # 1, 100, 1000 clients, 30 rounds each
+    .venv/bin/python bench/live.py --clients 1,100 --rounds 50
+
+Set-up, all on this machine: PostgreSQL (``DATABASE_URL``, default a ``notifications_bench``
+database, created and migrated here) and Redis (``REDIS_URL``, default db 3) with the
+channels-redis layer. One daphne process serves ``config.asgi`` (the production ASGI app); the
+clients are ``websockets`` connections in this process, each subscribed to the bureau stream
+with a session cookie. Each round accepts a fresh case through ``cases.services.case_accept`` in
+this process (as a worker or another web process would): the clock starts in an on-commit
+callback registered before the event's own, so it measures commit → Redis → daphne → socket →
+client. The anchor, measured in the same run: a raw Redis PUBLISH → SUBSCRIBE round trip.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/notifications_bench")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/3")
+# The test settings: sandbox Twilio and fixed keys, shared by this process and the server.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+
+import socket  # noqa: E402
+
+import django  # noqa: E402
+import psycopg  # noqa: E402
+import redis.asyncio as aioredis  # noqa: E402
+import websockets  # noqa: E402
+from websockets.typing import Origin  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from cases import services  # noqa: E402
+from cases.models import Case, Channel, Reporter  # noqa: E402
+from directory.models import Membership, Role  # noqa: E402
+
+CONNECT_BATCH = 50
+
+
+def percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def ensure_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1].split("?", maxsplit=1)[0]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def prepare() -> tuple[Any, str]:
+    """Migrate; a bureau supervisor (session cookie for the sockets) and a dispatcher."""
+    call_command("migrate", verbosity=0)
+    users = get_user_model().objects
+    watcher, _ = users.get_or_create(username="bench-bureau")
+    dispatcher, _ = users.get_or_create(username="bench-dispatcher")
+    Membership.objects.get_or_create(user=watcher, role=Role.BUREAU_SUPERVISOR, town=None)
+    Membership.objects.get_or_create(user=dispatcher, role=Role.DISPATCHER, town=None)
+    client = Client()
+    client.force_login(watcher)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    return dispatcher, cookie
+
+
+def new_case() -> Any:
+    reporter = Reporter.objects.create(anonymous=True)  # no phone: nothing is texted
+    return Case.objects.create(channel=Channel.WEB, category="fire_safety", description="bench", reporter=reporter)
+
+
+def accept_and_time(case: Any, dispatcher: Any) -> float:
+    committed: list[float] = []
+    with transaction.atomic():
+        transaction.on_commit(lambda: committed.append(time.perf_counter()))  # runs before the publish
+        services.case_accept(case=case, by=dispatcher)
+    return committed[0]
+
+
+async def redis_round_trips(url: str, rounds: int) -> list[float]:
+    client = aioredis.from_url(url)
+    pubsub = client.pubsub()
+    await pubsub.subscribe("bench-live-anchor")
+    await pubsub.get_message(timeout=1)  # the subscribe confirmation
+    samples = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        await client.publish("bench-live-anchor", "x")
+        while await pubsub.get_message(timeout=1) is None:
+            pass
+        samples.append((time.perf_counter() - started) * 1000)
+    await pubsub.aclose()
+    await client.aclose()
+    return samples
+
+
+async def connect(url: str, origin: str, cookie: str) -> Any:
+    client = await websockets.connect(
+        url, origin=Origin(origin), additional_headers={"Cookie": cookie}, open_timeout=30, max_queue=None
+    )
+    assert json.loads(await client.recv())["type"] == "hello"
+    await client.send(json.dumps({"type": "subscribe", "stream": "bureau"}))
+    assert json.loads(await client.recv())["type"] == "subscribed"
+    return client
+
+
+async def arrival(client: Any, reference: str) -> float:
+    while True:
+        frame = json.loads(await client.recv())
+        if frame.get("case") == reference and frame.get("name") == "accept":
+            return time.perf_counter()
+
+
+async def fan_out(port: int, cookie: str, dispatcher: Any, clients: int, rounds: int) -> dict[str, float]:
+    url, origin = f"ws://127.0.0.1:{port}/ws/live/", f"http://127.0.0.1:{port}"
+    sockets: list[Any] = []
+    while len(sockets) < clients:
+        batch = min(CONNECT_BATCH, clients - len(sockets))
+        sockets += await asyncio.gather(*(connect(url, origin, cookie) for _ in range(batch)))
+    every, last = [], []
+    for _ in range(rounds + 2):  # two warm-up rounds
+        case = await asyncio.to_thread(new_case)
+        waiting = [asyncio.create_task(arrival(s, case.reference)) for s in sockets]
+        committed = await asyncio.to_thread(accept_and_time, case, dispatcher)
+        arrived = await asyncio.wait_for(asyncio.gather(*waiting), 30)
+        latencies = [(t - committed) * 1000 for t in arrived]
+        every.append(latencies)
+        last.append(max(latencies))
+    await asyncio.gather(*(s.close() for s in sockets))
+    samples = [x for round_ in every[2:] for x in round_]
+    return {
+        "clients": clients,
+        "p50": percentile(samples, 0.5),
+        "p99": percentile(samples, 0.99),
+        "all_p50": percentile(last[2:], 0.5),
+        "all_p99": percentile(last[2:], 0.99),
+    }
+
+
+def start_server(port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "LOG_LEVEL": "WARNING"}
+    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("daphne did not start")
+
+
+async def run(args: argparse.Namespace, dispatcher: Any, cookie: str) -> dict[str, Any]:
+    anchor = await redis_round_trips(os.environ["REDIS_URL"], 1000)
+    rows = []
+    for clients in args.clients:
+        rows.append(await fan_out(args.port, cookie, dispatcher, clients, args.rounds))
+        print(rows[-1], flush=True)
+    return {"redis_p50": percentile(anchor, 0.5), "redis_p99": percentile(anchor, 0.99), "fan_out": rows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=lambda s: [int(x) for x in s.split(",")], default=[1, 100, 1000])
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    ensure_database(os.environ["DATABASE_URL"])
+    assert str(settings.CHANNEL_LAYERS["default"]["BACKEND"]).startswith("channels_redis"), "needs REDIS_URL"
+    dispatcher, cookie = prepare()
+    server = start_server(args.port)
+    try:
+        results = asyncio.run(run(args, dispatcher, cookie))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    print(f"\nRedis PUBLISH→SUBSCRIBE round trip: p50 {results['redis_p50']:.2f} ms, p99 {results['redis_p99']:.2f} ms")
+    print("| clients | p50 ms | p99 ms | last client p50 ms | last client p99 ms | p99 ÷ Redis p99 |")
+    print("|---|---|---|---|---|---|")
+    for row in results["fan_out"]:
+        ratio = row["p99"] / results["redis_p99"]
+        print(
+            f"| {row['clients']} | {row['p50']:.1f} | {row['p99']:.1f} | {row['all_p50']:.1f} | "
+            f"{row['all_p99']:.1f} | {ratio:.0f}× |"
+        )
+    (ROOT / "var").mkdir(exist_ok=True)
+    (ROOT / "var" / "bench-live.json").write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
