@@ -6,6 +6,7 @@ urlpatterns = [
     path("", api.RewardListApi.as_view(), name="reward-list"),
     path("propose/", api.RewardProposeApi.as_view(), name="reward-propose"),
     path("reports/", api.RewardReportApi.as_view(), name="reward-report"),
+    path("calculate/<str:reference>/", api.RewardCalculationApi.as_view(), name="reward-calculate"),
     path("policies/", api.PolicyListApi.as_view(), name="reward-policies"),
     path("budgets/", api.BudgetReportApi.as_view(), name="reward-budgets"),
     path("<int:reward_id>/", api.RewardDetailApi.as_view(), name="reward-detail"),

@@ -11,13 +11,19 @@ from rewards.services.decisions import (
     rewards_expire_due,
 )
 from rewards.services.policy import policy_create
-from rewards.services.proposal import reward_propose, reward_propose_for_case, rewards_propose_missing
+from rewards.services.proposal import (
+    reward_calculate,
+    reward_propose,
+    reward_propose_for_case,
+    rewards_propose_missing,
+)
 
 __all__ = [
     "ClaimDetails",
     "claim_reveal",
     "policy_create",
     "reward_approve",
+    "reward_calculate",
     "reward_claim",
     "reward_expire",
     "reward_offer",

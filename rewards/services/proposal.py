@@ -44,6 +44,14 @@ def eligible_reporters(case: Case, policy: RewardPolicy) -> list[Reporter]:
     return reporters
 
 
+def reward_calculate(*, case: Case) -> tuple[RewardPolicy, Calculation]:
+    """The policy's answer for the case as it stands (a read: nothing is stored)."""
+    if case.accepted_at is None:
+        raise Conflict(_("The case has not been accepted, so no policy applies to it yet."), code="case_not_eligible")
+    policy = policy_in_force(case.accepted_at)
+    return policy, _calculation(case, policy)
+
+
 def _calculation(case: Case, policy: RewardPolicy) -> Calculation:
     return calculate(
         Findings.of(case), policy, awarded_this_month=awarded_this_month(reporter=case.reporter, case=case)

@@ -228,3 +228,46 @@ def test_administrators_add_policy_versions_that_take_effect_now_or_later(api_as
     refused = api_as("administrator").post("/api/v1/rewards/policies/", past, format="json")
     assert refused.status_code == 400 and "effective_from" in refused.json()["error"]["fields"]
     assert [p["version"] for p in api_as("finance").get("/api/v1/rewards/policies/").json()] == [2, 1]
+
+
+@pytest.mark.django_db
+def test_an_absurd_fine_proposes_nothing_and_says_which_field_to_correct(report: Any, api_as: Any) -> None:
+    rep = report(hazard_level="major", fine_amount=Decimal("500000000"))
+    assert not Reward.objects.filter(case=rep.case).exists()
+    client = api_as("bureau_supervisor")
+    preview = client.get(f"/api/v1/rewards/calculate/{rep.case.reference}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert preview.status_code == 400
+    assert "fine_amount" in preview.json()["error"]["fields"]
+    assert "not plausible" in preview.json()["error"]["message"]
+    proposed = client.post(
+        "/api/v1/rewards/propose/", {"case": rep.case.reference, "amount": "5000", "reason": "x"}, format="json"
+    )
+    assert proposed.status_code == 400 and "fine_amount" in proposed.json()["error"]["fields"]
+    assert not Reward.objects.filter(case=rep.case).exists()
+
+
+@pytest.mark.django_db
+def test_the_calculation_preview_shows_the_working(report: Any, api_as: Any) -> None:
+    rep = report(hazard_level="major", fine_amount=Decimal("48000"))
+    body = (
+        api_as("dispatcher").get(f"/api/v1/rewards/calculate/{rep.case.reference}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    )
+    assert body == {
+        "policy": 1,
+        "basis": "major_hazard",
+        "amount": "7200.00",
+        "working": "15 % × ¥48,000 fine = ¥7,200",
+    }
+    assert api_as("finance").get(f"/api/v1/rewards/calculate/{rep.case.reference}/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_reward_list_costs_the_same_queries_for_one_or_many(
+    report: Any, users: Any, api_as: Any, django_assert_max_num_queries: Any
+) -> None:
+    for _ in range(4):
+        rep = report(hazard_level="major")
+        flows.claimed(rep.reward, rep.receipt, users)
+    client = api_as("finance")
+    with django_assert_max_num_queries(6):
+        assert len(client.get("/api/v1/rewards/").json()["results"]) == 4
