@@ -29,8 +29,10 @@ from hotline import conf
 from hotline.models import TwilioDelivery
 from hotline.selectors import public_status_line
 from hotline.services.common import clean_text, language_of, remote_media_add, town_by_keyword, town_keywords
+from hotline.services.deliveries import delivery_claim
 
-_STATUS_QUERY = re.compile(r"^\s*(CX|查询|查詢)\s*[:：]?\s*(.*)$", re.IGNORECASE | re.DOTALL)
+# "CX 1234 5678 …" or "查询" alone; "查询到某厂…" is a report that happens to start with the word.
+_STATUS_QUERY = re.compile(r"^\s*(CX|查询|查詢)\s*[:：]?\s*([\d\s\-]*)$", re.IGNORECASE)
 _NEW_REPORT = re.compile(r"^\s*(NEW\b|新(?=[\s:：,，]|$))[\s:：,，]*", re.IGNORECASE)
 _RECEIPT_IN_TEXT = re.compile(r"(?<![\d])(\d{4}[ \-]?\d{4}[ \-]?\d{4}[ \-]?\d{4})(?![\d])")
 _CJK_KEYWORD = re.compile(r"^[\u3400-\u9fff]{2,}$")
@@ -56,10 +58,7 @@ def sms_receive(message: IncomingSms) -> SmsOutcome:
     """Handle one inbound message and return the reply to send (TwiML ``<Message>``)."""
     language = language_of(message.body)
     with transaction.atomic():
-        # A concurrent redelivery blocks on this insert until the first commits, then reads its row.
-        delivery, created = TwilioDelivery.objects.get_or_create(
-            sid=message.message_sid, defaults={"kind": TwilioDelivery.Kind.SMS}
-        )
+        delivery, created = delivery_claim(sid=message.message_sid, kind=TwilioDelivery.Kind.SMS)
         if not created:
             return SmsOutcome(reply=delivery.reply, case=delivery.case, repeated=True)
         with translation.override(language):
@@ -88,7 +87,7 @@ def _handle(message: IncomingSms, language: str) -> tuple[Case | None, str]:
     if forced_new:
         body = body[forced_new.end() :]
     text = clean_text(body, field="Body", required=not message.media_urls)
-    town, town_note, text = _town_from(text)
+    town, town_note = _town_from(text)
 
     quoted = _RECEIPT_IN_TEXT.search(text)
     if quoted and not forced_new:
@@ -124,28 +123,31 @@ def _handle(message: IncomingSms, language: str) -> tuple[Case | None, str]:
     return new.case, " ".join(filter(None, [reply, town_note]))
 
 
-def _town_from(text: str) -> tuple[Town | None, str, str]:
-    """A town keyword as the first word routes the case; ``#word`` that names no town is pointed out."""
+def _town_from(text: str) -> tuple[Town | None, str]:
+    """A town keyword as the first word routes the case; ``#word`` that names no town is pointed out.
+
+    The text stays as the reporter wrote it, keyword included: it is their account, word for word.
+    """
     towns = list(Town.objects.all())  # a handful of rows, read once per message
     for candidate in towns:
         for keyword in candidate.sms_keywords:
             # Chinese has no spaces: "甲镇某厂…" starts with the keyword without a separator.
             if _CJK_KEYWORD.match(keyword) and text.startswith(keyword) and len(text) > len(keyword):
-                return candidate, "", text[len(keyword) :].lstrip(" ,，:：;；")
+                return candidate, ""
     first = _FIRST_WORD.match(text)
     if not first:
-        return None, "", text
+        return None, ""
     word = first.group(1)
     town = town_by_keyword(word, towns)
     if town is not None:
-        return town, "", text[first.end() :].strip() or text
+        return town, ""
     if word[0] in "#＃":
         note = _("“%(word)s” is not a town keyword (known: %(known)s); the bureau will route your report.") % {
             "word": word[:20],
             "known": ", ".join(town_keywords(towns)),
         }
-        return None, note, text
-    return None, "", text
+        return None, note
+    return None, ""
 
 
 def _status_reply(typed: str) -> str:

@@ -16,6 +16,7 @@ from cases.receipts import format_receipt
 from directory.models import Town
 from hotline.models import TwilioDelivery
 from hotline.services.common import remote_media_add
+from hotline.services.deliveries import delivery_claim
 from hotline.services.transcripts import transcript_status_for
 from notifications.services import message_send
 
@@ -41,9 +42,7 @@ class VoicemailOutcome:
 def voicemail_receive(voicemail: Voicemail) -> VoicemailOutcome:
     """Store the report before the caller hears the receipt; a redelivered callback gets the same one."""
     with transaction.atomic():
-        delivery, created = TwilioDelivery.objects.get_or_create(
-            sid=voicemail.call_sid, defaults={"kind": TwilioDelivery.Kind.VOICEMAIL}
-        )
+        delivery, created = delivery_claim(sid=voicemail.call_sid, kind=TwilioDelivery.Kind.VOICEMAIL)
         if not created:
             return VoicemailOutcome(case=delivery.case, receipt=delivery.reply, texted=False)
         phone = _caller_number(voicemail.caller)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import time_machine
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.utils import timezone
 from PIL import Image
 from twilio.request_validator import RequestValidator
@@ -21,6 +22,7 @@ from config.crypto import fernet
 from config.twilio import auth_token
 from directory.models import Town
 from hotline.models import TwilioDelivery
+from hotline.services.sms import IncomingSms, sms_receive
 from tests.hotline.conftest import Post, jpeg_with_gps
 
 SMS = "/hotline/twilio/sms/"
@@ -165,8 +167,8 @@ def test_a_town_keyword_routes_the_case(twilio_post: Post, town_a: Town, town_b:
     twilio_post(SMS, sms("SM3", "TB punch press without guard at the hardware works", sender="+8613800000003"))
 
     towns = {case.reporter.phone: (case.suggested_town, case.description) for case in Case.objects.all()}
-    assert towns["+8613800000001"] == (town_b, "某五金厂冲床无防护")
-    assert towns["+8613800000002"] == (town_a, "某五金厂冲床无防护")
+    assert towns["+8613800000001"] == (town_b, "乙镇 某五金厂冲床无防护")  # the reporter's words, kept whole
+    assert towns["+8613800000002"] == (town_a, "甲镇某五金厂冲床无防护")
     assert towns["+8613800000003"][0] == town_b
 
 
@@ -258,3 +260,34 @@ def test_behind_a_proxy_the_signature_is_checked_against_the_public_url(client: 
     assert client.post(SMS, params, HTTP_X_TWILIO_SIGNATURE=internal).status_code == 403
     assert client.post(SMS, params, HTTP_X_TWILIO_SIGNATURE=public).status_code == 200
     assert Case.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_report_that_starts_with_the_word_for_query_is_still_a_report(twilio_post: Post) -> None:
+    reply = twilio_post(SMS, sms("SM1", "查询到某化工厂夜里偷偷生产")).content.decode()
+    assert "回执号：" in reply
+    assert Case.objects.get().description == "查询到某化工厂夜里偷偷生产"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_deliveries_of_one_message_make_one_case_and_one_reply() -> None:
+    message = IncomingSms(message_sid="SMrace", sender=SENDER, body="同时到达的重复投递")
+    barrier = threading.Barrier(2)
+    outcomes: list[Any] = []
+
+    def deliver() -> None:
+        barrier.wait()
+        try:
+            outcomes.append(sms_receive(message))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert len(outcomes) == 2 and outcomes[0].reply == outcomes[1].reply
+    assert sorted(outcome.repeated for outcome in outcomes) == [False, True]
+    assert Case.objects.count() == 1 and TwilioDelivery.objects.count() == 1
