@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from cases.models import CaseEvent
 from rewards.models import EntryKind, LedgerEntry, RewardState
@@ -61,3 +62,25 @@ def test_expiring_twice_changes_nothing_and_claimed_rewards_never_expire(report:
     assert unclaimed.reward.state == RewardState.EXPIRED
     assert claimed.reward.state == RewardState.CLAIMED
     assert LedgerEntry.objects.filter(kind=EntryKind.RELEASE).count() == 1
+
+
+@pytest.mark.django_db
+def test_offering_queues_the_expiry_sweep_for_the_day_after_the_window(
+    report: Any, users: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    rep = report()
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "sms", "email"]}}
+    with django_capture_on_commit_callbacks(execute=True):
+        reward = flows.offered(rep.reward, users)
+    [sweep] = DBTaskResult.objects.filter(task_path="rewards.tasks.expire_unclaimed_offers")
+    assert reward.claim_by is not None
+    assert timezone.localtime(sweep.run_after).date() == reward.claim_by + timedelta(days=1)
+
+    # What a db_worker does when it polls: run what is ready. (The worker command itself closes the
+    # test's database connection, so the queued task is run here the way the worker would run it.)
+    with time_machine.travel(sweep.run_after - timedelta(minutes=1), tick=False):
+        assert not DBTaskResult.objects.ready().filter(pk=sweep.pk).exists()
+    with time_machine.travel(sweep.run_after + timedelta(minutes=1), tick=False):
+        [due] = DBTaskResult.objects.ready().filter(task_path="rewards.tasks.expire_unclaimed_offers")
+        assert due.task.call() == 1
+    assert flows.fresh(reward).state == RewardState.EXPIRED
