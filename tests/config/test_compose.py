@@ -129,8 +129,21 @@ def test_production_settings_run_in_every_app_container(compose: dict[str, Any])
     for name in ["web", "live", "worker", "migrate"]:
         env = compose["services"][name]["environment"]
         assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
-        assert env["DATABASE_URL"].startswith("postgres://hotline:pw@postgres:5432/hotline")
+        assert env["DATABASE_URL"].startswith("postgres://hotline:pw@postgres:5432/hotline?pool_max=")
         assert env["REDIS_URL"].startswith("redis://redis:6379/")
+
+
+def test_each_pool_covers_its_process_concurrency(compose: dict[str, Any]) -> None:
+    """A pool smaller than a process's threads makes requests queue for a connection (docs/deployment.md)."""
+    web = compose["services"]["web"]
+    threads = int(web["command"][web["command"].index("--threads") + 1])
+    pool = {
+        name: int(compose["services"][name]["environment"]["DATABASE_URL"].rsplit("pool_max=", 1)[1])
+        for name in ["web", "live", "worker"]
+    }
+    assert pool["web"] >= threads
+    assert pool["live"] >= 10
+    assert pool["worker"] >= 1
 
 
 def test_the_image_is_built_from_the_project(compose: dict[str, Any]) -> None:
