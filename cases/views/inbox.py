@@ -61,5 +61,8 @@ def inbox(request: HttpRequest) -> HttpResponseBase:
             "query": query.urlencode(),
             "today": timezone.localdate(),
             "filter_errors": form.errors if form.is_bound else {},
+            # The live stream to follow: the bureau stream for dispatchers, else the user's towns.
+            "live_bureau": town_ids is None,
+            "live_towns": ",".join(str(town) for town in sorted(access.town_ids)),
         },
     )
