@@ -278,3 +278,19 @@ def test_a_town_role_without_a_town_is_refused(admin_as: Callable[[str], Client]
     )
     assert response.status_code == 200
     assert not Membership.objects.filter(user=person).exists()
+
+
+def test_the_deadline_filter_lists_overdue_open_cases(
+    admin_as: Callable[[str], Client], case_in: Callable[[str], Case]
+) -> None:
+    late = case_in(State.RECEIVED)
+    on_time = case_in(State.RECEIVED)
+    closed_late = case_in(State.REJECTED)
+    Case.objects.filter(pk__in=[late.pk, closed_late.pk]).update(due_date="2020-01-06")
+    Case.objects.filter(pk=on_time.pk).update(due_date="2099-01-05")
+
+    page = admin_as("dispatcher").get(reverse("admin:cases_case_changelist"), {"overdue": "yes"}).content.decode()
+
+    assert late.reference in page
+    assert on_time.reference not in page
+    assert closed_late.reference not in page
