@@ -125,6 +125,7 @@ def _state_for_age(rng: random.Random, age_days: int) -> str:
 
 
 class Command(BaseCommand):
+    taken: set[str]
     help = "Generate N realistic cases in bulk (with a progress bar) and rebuild the statistics."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -144,6 +145,8 @@ class Command(BaseCommand):
         now = timezone.now()
         progress = Progress("cases", count)
         started = time.monotonic()
+        # References are random; at a million rows two would collide, so skip the ones already taken.
+        self.taken = set(Case.objects.values_list("reference", flat=True).iterator(chunk_size=50_000))
         columns = [field.attname for field in Case._meta.concrete_fields if not field.primary_key]
         with keep_given_timestamps():
             done = 0
@@ -172,6 +175,13 @@ class Command(BaseCommand):
             made = Reporter.objects.bulk_create(rows, batch_size=2000)
         return [reporter.pk for reporter in made]
 
+    def unique_reference(self) -> str:
+        reference = new_reference()
+        while reference in self.taken:
+            reference = new_reference()
+        self.taken.add(reference)
+        return reference
+
     def make_case(
         self,
         rng: random.Random,
@@ -187,7 +197,7 @@ class Command(BaseCommand):
         enterprise = rng.choice(enterprises) if rng.random() < 0.6 else None
         town = enterprise[1] if enterprise else rng.choice(towns)
         case = Case(
-            reference=new_reference(),
+            reference=self.unique_reference(),
             state=state,
             channel=channel,
             category=_pick(rng, CATEGORY_WEIGHTS),
