@@ -4,4 +4,5 @@ from notifications import api
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("ticket/", api.TicketApi.as_view(), name="live-ticket"),
+    path("escalations/", api.EscalationListApi.as_view(), name="live-escalations"),
 ]

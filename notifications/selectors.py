@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import CaseEvent
+from cases.models import Case, CaseEvent, EventKind
 from cases.models.states import TOWN_VISIBLE_STATES, State
 from cases.selectors import cases_visible_to
 from directory.access import BUREAU_CASE_ROLES, StaffAccess, access_for
@@ -89,3 +91,15 @@ def frame_visible(access: StaffAccess, frame: dict[str, Any]) -> bool:
     if frame.get("town") in access.town_ids and frame.get("state") in TOWN_VISIBLE_STATES:
         return True
     return access.has_bureau_role(Role.INTAKE) and frame.get("state") == State.RECEIVED
+
+
+def escalations_for(user: Any) -> QuerySet[Case]:
+    """The bureau's queue of escalated cases: past their due date now, and escalated by the watch."""
+    escalated = CaseEvent.objects.filter(case=OuterRef("pk"), kind=EventKind.OVERDUE)
+    return (
+        cases_visible_to(user)
+        .filter(due_date__lt=timezone.localdate())
+        .filter(Exists(escalated))
+        .select_related("town", "assignee")
+        .order_by("due_date", "pk")
+    )

@@ -138,3 +138,17 @@ def test_the_periodic_task_scans_and_sends_the_daily_digest_once(
         "town_supervisor@hotline.invalid",
     ]
     assert all(case.reference in m.body for m in digests)
+
+
+def test_escalated_cases_wait_in_the_bureau_queue(
+    api_as: Callable[[str | None], Any], case_in: Callable[[str], Case], frozen: Callable[[date], None]
+) -> None:
+    overdue = due(case_in("investigating"), date(2026, 9, 30))
+    due(case_in("investigating"), date(2026, 10, 20))  # not due yet
+    frozen(date(2026, 10, 8))
+    assert api_as("bureau_supervisor").get("/api/v1/live/escalations/").json()["results"] == []
+    deadline_scan()
+    queue = api_as("bureau_supervisor").get("/api/v1/live/escalations/").json()["results"]
+    assert [(row["reference"], row["due_date"]) for row in queue] == [(overdue.reference, "2026-09-30")]
+    assert api_as("outsider").get("/api/v1/live/escalations/").json()["results"] == []
+    assert api_as(None).get("/api/v1/live/escalations/").status_code in (401, 403)
