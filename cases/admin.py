@@ -8,7 +8,7 @@ reporters appear masked only. Administrators maintain the working-day calendar h
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -22,15 +22,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases import selectors, services
-from cases.models import CalendarDay, CalendarYear, Case, CaseEvent, IdentityAccess, Reporter, State
+from cases.models import CalendarDay, CalendarYear, Case, CaseEvent, IdentityAccess, Reporter
 from cases.models.reporter import phone_index
+from cases.models.states import OPEN_STATES
 from cases.phones import normalize_phone
 from config.crypto import mask_identifier, mask_name, mask_phone
 from config.errors import ApplicationError
 from directory.access import access_for
 from directory.models import Role, Town
-
-OPEN = [State.RECEIVED, State.ACCEPTED, State.ASSIGNED, State.INVESTIGATING, State.IN_REVIEW]
 
 
 def masked_contact(reporter: Reporter) -> str:
@@ -68,7 +67,7 @@ class TransitionAction:
     label: Promise
     run: Callable[[Case, Any, dict[str, Any]], Case]
     required: tuple[str, ...] = ()
-    optional: tuple[str, ...] = field(default=())
+    optional: tuple[str, ...] = ()
 
     @property
     def needs_input(self) -> bool:
@@ -200,7 +199,7 @@ class OverdueFilter(admin.SimpleListFilter):
         return [("yes", _("Overdue")), ("no", _("On time"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Case]) -> QuerySet[Case]:
-        overdue = {"state__in": OPEN, "due_date__lt": timezone.localdate()}
+        overdue = {"state__in": list(OPEN_STATES), "due_date__lt": timezone.localdate()}
         if self.value() == "yes":
             return queryset.filter(**overdue)
         if self.value() == "no":
