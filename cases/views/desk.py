@@ -165,5 +165,7 @@ def enter(request: HttpRequest) -> HttpResponseBase:
                 suggested_town=data["suggested_town"],
                 entered_by=request.user,
             )
-        return render_page(request, "cases/desk_entered.html", {"case": new.case, "receipt": new.receipt})
+        response = render_page(request, "cases/desk_entered.html", {"case": new.case, "receipt": new.receipt})
+        response["Cache-Control"] = "no-store"  # the receipt is shown once and must not linger in caches
+        return response
     return render_page(request, "cases/desk_new.html", {"form": form}, status=400 if form.errors else 200)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
+
+from django.contrib.staticfiles import finders
 
 from cases.models import Case
 from tests.factories import EnterpriseFactory
@@ -57,3 +61,18 @@ def test_inbox_page_loads_the_live_client_and_local_htmx(page_as: Any, db: Any) 
     body = page_as("officer").get("/inbox/").content.decode()
     assert "/static/cases/live.js" in body and "/static/cases/htmx-2.0.11.min.js" in body
     assert "https://" not in body  # nothing from a CDN
+
+
+def test_pages_stay_under_300_kb_of_js_and_css(page_as: Any, case_in: Any) -> None:
+    case = case_in("investigating")
+    for persona, path in [
+        ("officer", "/inbox/"),
+        ("officer", f"/cases/{case.reference}/"),
+        ("dispatcher", "/desk/"),
+        ("bureau_supervisor", "/dashboard/"),
+    ]:
+        body = page_as(persona).get(path).content.decode()
+        assets = re.findall(r'(?:src|href)="/static/([^"]+\.(?:js|css))"', body)
+        assert assets, path
+        size = sum(Path(finders.find(asset)).stat().st_size for asset in assets)
+        assert size < 300 * 1024, (path, size)
