@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cases import selectors, services
-from cases.models import Attachment, Case, Channel
+from cases.models import Attachment, Case, Channel, Reporter
 from cases.models.reporter import phone_index
 from cases.models.states import OPEN_STATES
 from cases.phones import normalize_phone
@@ -30,9 +30,12 @@ from hotline.models import TwilioDelivery
 from hotline.selectors import public_status_line
 from hotline.services.common import clean_text, language_of, remote_media_add, town_by_keyword, town_keywords
 from hotline.services.deliveries import delivery_claim
+from notifications.services import reporter_opt_out
 
 # "CX 1234 5678 …" or "查询" alone; "查询到某厂…" is a report that happens to start with the word.
 _STATUS_QUERY = re.compile(r"^\s*(CX|查询|查詢)\s*[:：]?\s*([\d\s\-]*)$", re.IGNORECASE)
+_STOP = re.compile(r"^\s*(TD|STOP|UNSUBSCRIBE|退订)\s*[.!。！]?\s*$", re.IGNORECASE)
+_START = re.compile(r"^\s*(START|UNSTOP|恢复)\s*[.!。！]?\s*$", re.IGNORECASE)
 _NEW_REPORT = re.compile(r"^\s*(NEW\b|新(?=[\s:：,，]|$))[\s:：,，]*", re.IGNORECASE)
 _RECEIPT_IN_TEXT = re.compile(r"(?<![\d])(\d{4}[ \-]?\d{4}[ \-]?\d{4}[ \-]?\d{4})(?![\d])")
 _CJK_KEYWORD = re.compile(r"^[\u3400-\u9fff]{2,}$")
@@ -79,6 +82,8 @@ def _handle(message: IncomingSms, language: str) -> tuple[Case | None, str]:
     except ValidationError:
         raise ApplicationError(_("We could not read the number you texted from; please call the hotline.")) from None
     body = message.body
+    if _STOP.match(body) or _START.match(body):
+        return None, _texts_switch(sender, stop=bool(_STOP.match(body)))
     query = _STATUS_QUERY.match(body)
     if query:
         return None, _status_reply(query.group(2))
@@ -148,6 +153,15 @@ def _town_from(text: str) -> tuple[Town | None, str]:
         }
         return None, note
     return None, ""
+
+
+def _texts_switch(sender: str, *, stop: bool) -> str:
+    """TD/STOP and START: every reporter record of this number stops (or resumes) getting texts."""
+    for reporter in Reporter.objects.filter(phone_index=phone_index(sender)):
+        reporter_opt_out(reporter, opted_out=stop)
+    if stop:
+        return _("You will get no more texts from the hotline. Send START to receive them again.")
+    return _("Texts from the hotline are on again.")
 
 
 def _status_reply(typed: str) -> str:

@@ -291,3 +291,16 @@ def test_two_concurrent_deliveries_of_one_message_make_one_case_and_one_reply() 
     assert len(outcomes) == 2 and outcomes[0].reply == outcomes[1].reply
     assert sorted(outcome.repeated for outcome in outcomes) == [False, True]
     assert Case.objects.count() == 1 and TwilioDelivery.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_td_stops_texts_to_the_number_and_start_resumes_them(twilio_post: Post) -> None:
+    twilio_post(SMS, sms("SM1", "化工厂夜间偷排"))
+
+    stopped = twilio_post(SMS, sms("SM2", "TD")).content.decode()
+    assert "不再" in stopped
+    assert Reporter.objects.get().sms_opt_out
+    assert Case.objects.count() == 1 and not CaseEvent.objects.filter(kind=EventKind.FOLLOWUP).exists()
+
+    twilio_post(SMS, sms("SM3", "START"))
+    assert not Reporter.objects.get().sms_opt_out
