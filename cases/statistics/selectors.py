@@ -108,6 +108,8 @@ def town_figures(period: Period, town_ids: list[int] | None = None) -> list[Town
         .annotate(n=Sum("cases"), on_time=Sum("closed_on_time"))
     )
     for town_id, state, n, on_time in state_rows:
+        if not n:  # a row emptied when its cases moved on (e.g. from "no town yet" to a town)
+            continue
         figures = town(town_id)
         figures.received += n
         figures.handled += n if state in HANDLED_STATES else 0

@@ -42,6 +42,10 @@ TRANSITION_ORDER = list(TRANSITIONS)
 NEEDS_REASON = frozenset({"reject", "refer", "return_to_bureau", "return_to_officer", "reopen"})
 
 
+def _state_label(state: str) -> str:
+    return str(State(state).label) if state in State.values else state
+
+
 def _town_given(data: dict[str, Any]) -> Any:
     if data.get("town") is None:
         raise Conflict(_("Choose the town the case goes to."), fields={"town": [_("This field is required.")]})
@@ -80,7 +84,9 @@ def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
         "case": case,
         "transitions": transitions,
         "needs_reason": NEEDS_REASON,
-        "timeline": case_timeline(case),
+        "timeline": [
+            (event, _state_label(event.from_state), _state_label(event.to_state)) for event in case_timeline(case)
+        ],
         "attachments": case.attachments.all(),
         "reporter_masked": {
             "name": mask_name(reporter.name) if reporter.name else "",
