@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Category
-from directory.models import Town
+from directory.models import Enterprise, Town
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -37,6 +37,12 @@ class ReportForm(forms.Form):
         to_field_name="code",
         required=False,
         empty_label=_("I don't know"),
+    )
+    enterprise = forms.ModelChoiceField(
+        label=_("Company (from the register)"),
+        queryset=Enterprise.objects.order_by("name"),
+        required=False,
+        empty_label=_("Not in the list / I don't know"),
     )
     enterprise_name = forms.CharField(label=_("Company or site name"), max_length=200, required=False)
     address = forms.CharField(label=_("Address"), max_length=300, required=False)

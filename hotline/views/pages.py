@@ -51,6 +51,7 @@ def report(request: HttpRequest) -> HttpResponse:
                     description=data["description"],
                     category=data["category"],
                     town=data["town"],
+                    enterprise=data["enterprise"],
                     enterprise_name=data["enterprise_name"],
                     address=data["address"],
                 ),
@@ -87,6 +88,8 @@ def status(request: HttpRequest) -> HttpResponse:
         else:
             request.session.cycle_key()
             request.session[SESSION_CASE] = case.pk
+    elif request.method == "GET" and request.session.get(SESSION_CASE):
+        case = Case.objects.filter(pk=request.session[SESSION_CASE]).first()  # back to the report opened
     elif request.method == "POST" and request.session.get(SESSION_CASE):
         case = Case.objects.filter(pk=request.session[SESSION_CASE]).first()
         followup = FollowupForm(request.POST, request.FILES)

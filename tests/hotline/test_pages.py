@@ -13,6 +13,7 @@ from cases import services
 from cases.models import Attachment, Case, CaseEvent, EventKind
 from cases.selectors import case_for_receipt
 from directory.models import Town
+from tests.factories import EnterpriseFactory
 from tests.hotline.conftest import jpeg_with_gps
 
 FORM = {
@@ -95,3 +96,15 @@ def test_a_wrong_password_says_only_that_something_is_wrong(client: Client) -> N
 def test_the_pages_speak_english_when_asked(client: Client) -> None:
     page = client.get("/report/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Report a safety hazard" in page
+
+
+@pytest.mark.django_db
+def test_a_company_can_be_picked_from_the_register_and_the_opened_report_stays_open(client: Client) -> None:
+    enterprise = EnterpriseFactory(name="佛山某化工有限公司")
+    assert "佛山某化工有限公司" in client.get("/report/").content.decode()
+    receipt = receipt_on(client.post("/report/", {**FORM, "enterprise": enterprise.pk}).content.decode())
+    assert Case.objects.get().enterprise == enterprise
+
+    client.post("/report/status/", {"receipt": receipt, "password": "secret-pw"})
+    again = client.get("/report/status/").content.decode()
+    assert "已收到，等待受理决定" in again
