@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -397,7 +398,12 @@ class ReporterAdmin(ReadOnlyAdmin):
     ) -> tuple[QuerySet[Reporter], bool]:
         if not search_term.strip():
             return queryset, False
-        return queryset.filter(phone_index=phone_index(normalize_phone(search_term))), False
+        try:
+            number = normalize_phone(search_term)
+        except ValidationError as error:
+            messages.warning(request, " ".join(error.messages))
+            return queryset.none(), False
+        return queryset.filter(phone_index=phone_index(number)), False
 
 
 @admin.register(CaseEvent)

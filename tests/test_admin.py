@@ -87,6 +87,10 @@ def test_reporters_are_found_by_full_phone_number(admin_as: Callable[[str], Clie
     assert "138****1234" in found.content.decode()
     missed = client.get(reverse("admin:cases_reporter_changelist"), {"q": "13900000000"})
     assert "138****1234" not in missed.content.decode()
+    not_a_number = client.get(reverse("admin:cases_reporter_changelist"), {"q": "张三"})
+    assert not_a_number.status_code == 200
+    assert "is not a phone number" in not_a_number.content.decode()
+    assert "138****1234" not in not_a_number.content.decode()
 
 
 def test_events_cannot_be_added_changed_or_deleted(admin_as: Callable[[str], Client], ops_case: Case) -> None:
