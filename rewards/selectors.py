@@ -7,12 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 from django.utils.translation import gettext as _
 
 from config.errors import NotFound
 from rewards import rules
-from rewards.models import COMMITTED_KINDS, PAID_KINDS, Budget, EntryKind, LedgerEntry, Reward
+from rewards.models import COMMITTED_KINDS, PAID_KINDS, Budget, EntryKind, LedgerEntry, Reward, RewardState
 from rewards.money import ZERO, to_fen
 
 REPORT_DIMENSIONS = {"town": "town__name", "year": "year", "state": "state", "category": "category"}
@@ -127,3 +127,41 @@ def ledger_totals() -> dict[str, Decimal]:
     committed = LedgerEntry.objects.filter(kind__in=COMMITTED_KINDS).aggregate(total=Sum("amount"))["total"]
     paid = LedgerEntry.objects.filter(kind__in=PAID_KINDS).aggregate(total=Sum("amount"))["total"]
     return {"used": committed or ZERO, "paid": paid or ZERO}
+
+
+def reward_of_reporter(case: Any) -> Reward | None:
+    """The receipt holder's live reward on their own case, for the reporter's status page (amount,
+    state and claim deadline are theirs to see; nothing about other reporters)."""
+    return (
+        Reward.objects.filter(case=case, reporter_id=case.reporter_id)
+        .exclude(state=RewardState.REJECTED)
+        .only("amount", "state", "claim_by", "offered_at", "claimed_at", "paid_at")
+        .first()
+    )
+
+
+# Each step counts in the month it happened, whatever became of the reward afterwards.
+STEPS = {"offered": "offered_at", "claimed": "claimed_at", "paid": "paid_at"}
+
+
+def reward_statistics(*, year: int, town_id: int | None = None) -> list[dict[str, Any]]:
+    """Rewards offered, claimed and paid per month of the year (count and amount), from the dates
+    each step happened: aggregate figures only, fit for the public statistics page."""
+    rewards = Reward.objects.all() if town_id is None else Reward.objects.filter(town_id=town_id)
+    months: dict[int, dict[str, Any]] = {
+        month: {"month": month}
+        | {f"{step}_{m}": 0 if m == "count" else ZERO for step in STEPS for m in ("count", "amount")}
+        for month in range(1, 13)
+    }
+    for step, field in STEPS.items():
+        rows = (
+            rewards.filter(**{f"{field}__year": year})
+            .annotate(month=ExtractMonth(field))
+            .order_by()
+            .values("month")
+            .annotate(count=Count("id"), amount=Coalesce(Sum("amount"), ZERO))
+        )
+        for row in rows:
+            months[row["month"]][f"{step}_count"] = row["count"]
+            months[row["month"]][f"{step}_amount"] = to_fen(row["amount"])
+    return list(months.values())

@@ -14,15 +14,17 @@ from typing import Any
 import pytest
 import time_machine
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from config.errors import ApplicationError
+from directory.models import Role
 from rewards import services
 from rewards.models import COMMITTED_STATES, Budget, Reward, RewardState
-from rewards.selectors import budget_report, ledger_totals, reward_report
+from rewards.selectors import budget_report, ledger_totals, reward_of_reporter, reward_report, reward_statistics
 from rewards.services import ClaimDetails
+from tests.factories import MembershipFactory, UserFactory
 from tests.rewards import flows
 from tests.rewards.helpers import PASSWORD, valid_card, valid_id_number
 
@@ -101,13 +103,30 @@ def test_csv_and_xlsx_exports_hold_the_same_rows(spread: Any, api_as: Any) -> No
 
 # --- the ledger invariant -----------------------------------------------------------------------
 
-OPERATIONS = ["approve", "approve", "reject", "offer", "claim", "pay", "pay", "reverse", "expire"]
+# "next" takes the reward one step along its lifecycle and "again" repeats the step that brought it
+# where it is (a double click); the others are the side exits. Weighted so sequences get deep.
+OPERATIONS = ["next", "next", "next", "next", "again", "again", "reject", "reverse", "expire"]
+NEXT = {"proposed": "approve", "approved": "offer", "offered": "claim", "claimed": "pay"}
+AGAIN = {
+    "approved": "approve",
+    "offered": "offer",
+    "claimed": "claim",
+    "paid": "pay",
+    "reversed": "reverse",
+    "rejected": "reject",
+    "expired": "expire",
+}
 
 
 def _apply(operation: str, rep: Any, users: dict[str, Any]) -> None:
     reward = Reward.objects.get(case=rep.case)
-    if operation == "approve":
-        services.reward_approve(reward=reward, by=users["reward_approver"])
+    if operation == "next":
+        operation = NEXT.get(reward.state, "approve")
+    elif operation == "again":
+        operation = AGAIN.get(reward.state, "approve")
+    if operation == "approve":  # large amounts need two approvers: the second one steps in
+        first = reward.first_approved_by_id in (None, users["approver2"].pk)
+        services.reward_approve(reward=reward, by=users["reward_approver" if first else "approver2"])
     elif operation == "reject":
         services.reward_reject(reward=reward, by=users["reward_approver"], reason="不符合条件")
     elif operation == "offer":
@@ -134,12 +153,15 @@ def _apply(operation: str, rep: Any, users: dict[str, Any]) -> None:
 
 
 @pytest.mark.django_db
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_the_ledger_always_sums_to_what_the_reports_show(report: Any, users: Any, data: Any) -> None:
+    users["approver2"] = MembershipFactory(user=UserFactory(username="approver2"), role=Role.REWARD_APPROVER).user
     fines = data.draw(st.lists(st.decimals(min_value=0, max_value=3_000_000, places=2), min_size=1, max_size=3))
     reports = [report(hazard_level="major", fine_amount=fine) for fine in fines]
-    steps = data.draw(st.lists(st.tuples(st.sampled_from(OPERATIONS), st.integers(0, len(reports) - 1)), max_size=25))
+    steps = data.draw(
+        st.lists(st.tuples(st.sampled_from(OPERATIONS), st.integers(0, len(reports) - 1)), min_size=5, max_size=30)
+    )
     for operation, index in steps:
         # Refused moves (wrong state, double clicks) must leave the ledger as it was.
         with contextlib.suppress(ApplicationError):
@@ -147,6 +169,8 @@ def test_the_ledger_always_sums_to_what_the_reports_show(report: Any, users: Any
 
     totals = ledger_totals()
     rewards = Reward.objects.all()
+    for reward in rewards.filter(case__in=[rep.case for rep in reports]):
+        event(f"a reward ended {reward.state}")  # how deep sequences reach: --hypothesis-show-statistics
     assert totals["used"] == sum((r.amount for r in rewards if r.state in COMMITTED_STATES), Decimal(0))
     assert totals["paid"] == sum((r.amount for r in rewards if r.state == RewardState.PAID), Decimal(0))
     by_state = {row["state"]: row["amount"] for row in reward_report(users["finance"], by=["state"])}
@@ -155,3 +179,27 @@ def test_the_ledger_always_sums_to_what_the_reports_show(report: Any, users: Any
     lines = budget_report(users["finance"])
     assert sum((line.used for line in lines), Decimal(0)) == totals["used"]
     assert sum((line.paid_net for line in lines), Decimal(0)) == totals["paid"]
+
+
+@pytest.mark.django_db
+def test_monthly_statistics_count_each_step_in_the_month_it_happened(spread: Any, town_a: Any) -> None:
+    now = timezone.localtime()
+    months = reward_statistics(year=now.year)
+    assert len(months) == 12
+    this_month = months[now.month - 1]
+    assert (this_month["offered_count"], this_month["offered_amount"]) == (2, Decimal("7700.00"))
+    assert (this_month["claimed_count"], this_month["paid_count"], this_month["paid_amount"]) == (
+        1,
+        1,
+        Decimal("500.00"),
+    )
+    assert sum(m["paid_count"] for m in months) == 1
+    assert reward_statistics(year=now.year, town_id=town_a.pk + 1000)[now.month - 1]["paid_count"] == 0
+
+
+@pytest.mark.django_db
+def test_the_reporter_sees_only_their_own_reward(spread: Any) -> None:
+    waiting, offered, _paid = spread
+    mine = reward_of_reporter(offered.case)
+    assert mine is not None and (mine.state, mine.amount) == (RewardState.OFFERED, Decimal("7200.00"))
+    assert reward_of_reporter(waiting.case).state == RewardState.PROPOSED  # type: ignore[union-attr]
