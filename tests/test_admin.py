@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases.models import CalendarDay, Case, CaseEvent, EventKind, IdentityAccess, State
@@ -298,3 +300,21 @@ def test_the_deadline_filter_lists_overdue_open_cases(
     assert late.reference in page
     assert on_time.reference not in page
     assert closed_late.reference not in page
+
+
+def test_the_case_list_does_not_query_per_row(
+    admin_as: Callable[[str], Client], case_in: Callable[[str], Case]
+) -> None:
+    client = admin_as("dispatcher")
+    url = reverse("admin:cases_case_changelist")
+
+    def queries_for_list() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    case_in(State.ASSIGNED)
+    few = queries_for_list()
+    for _ in range(4):
+        case_in(State.ASSIGNED)
+    assert queries_for_list() == few
