@@ -284,6 +284,11 @@ class PolicyInput(serializers.ModelSerializer[RewardPolicy]):
         model = RewardPolicy
         exclude = ["id", "version", "created_by", "created_at"]
 
+    def validate_exclusions(self, value: Any) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+            raise serializers.ValidationError(_("List each exclusion as a line of text."))
+        return [item.strip() for item in value]
+
 
 class PolicyListApi(APIView):
     """The policy versions (readers), and a new version (administrators)."""

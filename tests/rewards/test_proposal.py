@@ -227,6 +227,10 @@ def test_administrators_add_policy_versions_that_take_effect_now_or_later(api_as
     past = body | {"effective_from": (timezone.now() - timedelta(days=1)).isoformat()}
     refused = api_as("administrator").post("/api/v1/rewards/policies/", past, format="json")
     assert refused.status_code == 400 and "effective_from" in refused.json()["error"]["fields"]
+    malformed = api_as("administrator").post(
+        "/api/v1/rewards/policies/", body | {"exclusions": {"a": 1}}, format="json"
+    )
+    assert malformed.status_code == 400 and "exclusions" in malformed.json()["error"]["fields"]
     assert [p["version"] for p in api_as("finance").get("/api/v1/rewards/policies/").json()] == [2, 1]
 
 
