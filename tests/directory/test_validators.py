@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from directory.demo import make_credit_code
 from directory.validators import CREDIT_CODE_ALPHABET, credit_code_check_char, validate_credit_code
@@ -16,6 +18,13 @@ PUBLISHED_CODES = [
     "9144030071526726XG",  # Shenzhen Tencent Computer Systems Co., Ltd.
     "91330100716105852F",  # Alibaba (China) Co., Ltd.
 ]
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """The messages are asserted in English; Chinese is the default language."""
+    with translation.override("en"):
+        yield
 
 
 def refusal(value: str) -> ValidationError:
