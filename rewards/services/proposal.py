@@ -85,7 +85,8 @@ def _create_rewards(
             share=share_label,
             proposed_by=by,
             proposal_reason=reason,
-            needs_second_approval=share > policy.second_approval_above,
+            # The threshold is about the size of the decision: the case's total, not each share.
+            needs_second_approval=amount > policy.second_approval_above,
         )
         reward_event(reward, "proposed", actor=by, reason=reason, working=share_working, policy=policy.version)
         rewards.append(reward)
@@ -184,7 +185,7 @@ def _amend(
         old = reward.amount
         reward.amount, reward.working, reward.proposed_by, reward.proposal_reason = share, working, by, reason
         reward.first_approved_by = reward.second_approved_by = None
-        reward.needs_second_approval = share > policy.second_approval_above
+        reward.needs_second_approval = amount > policy.second_approval_above
         reward.save(
             update_fields=[
                 "amount",

@@ -74,3 +74,15 @@ def test_the_policy_may_give_everything_to_the_first_reporter(report: Any, natio
     rep = report(joint=(reporter_create(name="赵六", phone="13900004444"),))
     [reward] = Reward.objects.filter(case=rep.case)
     assert (reward.reporter_id, reward.amount) == (rep.case.reporter_id, Decimal("500.00"))
+
+
+@pytest.mark.django_db
+def test_the_second_approval_threshold_looks_at_the_total_not_the_shares(report: Any) -> None:
+    rep = report(
+        hazard_level="major",
+        fine_amount=Decimal("400000"),  # ¥60,000 shared by two
+        joint=(reporter_create(name="赵六", phone="13900004444"),),
+    )
+    rewards = list(Reward.objects.filter(case=rep.case))
+    assert [r.amount for r in rewards] == [Decimal("30000.00"), Decimal("30000.00")]
+    assert all(r.needs_second_approval for r in rewards)
