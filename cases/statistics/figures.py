@@ -141,13 +141,23 @@ def _bump(model: type[models.Model], key: dict[str, Any], **deltas: int) -> None
         model._default_manager.filter(**key).update(**changes)
 
 
+def month_of(day: date) -> date:
+    """Histograms and breakdowns are kept per month (their first day): a few thousand rows a year."""
+    return day.replace(day=1)
+
+
 def _apply(c: Contribution, sign: int) -> None:
-    where = {"day": c.day, "town_id": c.town_id}
-    _bump(TownDayFigure, {**where, "state": c.state}, cases=sign, closed_on_time=sign if c.on_time else 0)
+    _bump(
+        TownDayFigure,
+        {"day": c.day, "town_id": c.town_id, "state": c.state},
+        cases=sign,
+        closed_on_time=sign if c.on_time else 0,
+    )
+    monthly = {"day": month_of(c.day), "town_id": c.town_id}
     if c.close_days is not None:
-        _bump(CloseDurationFigure, {**where, "days": c.close_days}, cases=sign)
+        _bump(CloseDurationFigure, {**monthly, "days": c.close_days}, cases=sign)
     for dimension in DIMENSIONS:
-        _bump(BreakdownDayFigure, {**where, "dimension": dimension, "value": getattr(c, dimension)}, cases=sign)
+        _bump(BreakdownDayFigure, {**monthly, "dimension": dimension, "value": getattr(c, dimension)}, cases=sign)
 
 
 def refresh_case(case_id: int) -> None:
@@ -235,9 +245,9 @@ def rebuild(*, batch_size: int = 20_000, progress: Callable[[int], None] | None 
             if c.on_time:
                 on_time[(c.day, c.town_id, c.state)] += 1
             if c.close_days is not None:
-                durations[(c.day, c.town_id, c.close_days)] += 1
+                durations[(month_of(c.day), c.town_id, c.close_days)] += 1
             for dimension in DIMENSIONS:
-                breakdown[(c.day, c.town_id, dimension, getattr(c, dimension))] += 1
+                breakdown[(month_of(c.day), c.town_id, dimension, getattr(c, dimension))] += 1
             count += 1
             if len(batch) >= batch_size:
                 insert_rows(CaseFigure, SNAPSHOT_COLUMNS, batch)

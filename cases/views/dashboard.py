@@ -26,12 +26,12 @@ DIMENSION_LABELS = {"channel": Channel, "category": Category, "industry": Indust
 
 
 def default_period(today: date | None = None) -> stats.Period:
-    """The last twelve months, from the first of the month eleven months ago until today."""
+    """The last twelve months, this one included."""
     today = today or timezone.localdate()
     first = today.replace(day=1)
     for _month in range(11):
         first = (first - timedelta(days=1)).replace(day=1)
-    return stats.Period(start=first, end=today)
+    return stats.Period.months(first, today)
 
 
 def _label(dimension: str, value: str) -> str:
@@ -57,8 +57,8 @@ def dashboard(request: HttpRequest) -> HttpResponseBase:
     period, town = default_period(), None
     if form.is_bound and form.is_valid():
         defaults = default_period()
-        period = stats.Period(
-            start=form.cleaned_data["start"] or defaults.start, end=form.cleaned_data["end"] or defaults.end
+        period = stats.Period.months(
+            form.cleaned_data["start"] or defaults.start, form.cleaned_data["end"] or defaults.end
         )
         town = form.cleaned_data["town"]
     town_ids = [town.pk] if town else None

@@ -204,8 +204,18 @@ class InboxFilterForm(forms.Form):
 
 
 class DashboardFilterForm(forms.Form):
-    start = forms.DateField(label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=_("Received from"),
+        required=False,
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )
+    end = forms.DateField(
+        label=_("Received until"),
+        required=False,
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )
     town = forms.ModelChoiceField(
         label=_("Town"), queryset=Town.objects.all(), required=False, empty_label=_("All towns")
     )
