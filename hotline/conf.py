@@ -77,8 +77,3 @@ def rate_limit(name: str) -> tuple[int, int]:
         return int(limit), int(window)
     return defaults[name]
 
-
-def receipt_password_iterations() -> int:
-    """PBKDF2 rounds for the password a reporter sets beside the receipt (see services/receipt_password.py)."""
-    default = env_int("HOTLINE_RECEIPT_PASSWORD_ITERATIONS", 20_000)
-    return int(str(_setting("HOTLINE_RECEIPT_PASSWORD_ITERATIONS", default)))

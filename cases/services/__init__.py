@@ -22,6 +22,7 @@ from cases.services.work import (
     case_followup_add,
     case_note_add,
     case_question_ask,
+    case_transcript_fill,
     case_update,
     reporter_reveal,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "case_return_to_officer",
     "case_start",
     "case_submit",
+    "case_transcript_fill",
     "case_update",
     "reporter_create",
     "reporter_find_by_phone",

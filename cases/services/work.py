@@ -78,6 +78,18 @@ def case_followup_add(*, case: Case, text: str, reply_to: CaseEvent | None = Non
     return events.record(case=case, kind=EventKind.FOLLOWUP, text=_text_required(text), public=True, reply_to=reply_to)
 
 
+def case_transcript_fill(*, case: Case, text: str) -> Case:
+    """A voicemail transcript becomes the case text, unless a person already wrote or corrected it."""
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.description or not text:
+            return locked
+        locked.description = text
+        locked.save(update_fields=["description"])
+        events.record(case=locked, kind=EventKind.CHANGE, name="transcript", changes={"description": ["", text]})
+    return locked
+
+
 def case_findings_record(*, case: Case, by: Any, **findings: Any) -> Case:
     unknown = set(findings) - set(FINDINGS_FIELDS)
     if unknown:

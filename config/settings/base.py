@@ -81,7 +81,9 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels_redis.pubsub.RedisPubSubChannelLayer publishes a group message once per
+            # process instead of once per socket (bench/README.md "Live" compares the two).
+            "BACKEND": env_str("CHANNEL_LAYER_BACKEND", "channels_redis.core.RedisChannelLayer"),
             "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000},
         }
     }
@@ -130,6 +132,9 @@ TWILIO_SANDBOX_AUTH_TOKEN = env_str("TWILIO_SANDBOX_AUTH_TOKEN", "sandbox-auth-t
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "hotline@localhost")
+
+# PBKDF2 rounds for the password a reporter sets beside the receipt (cases/receipts.py says why).
+RECEIPT_PASSWORD_ITERATIONS = env_int("RECEIPT_PASSWORD_ITERATIONS", 20_000)
 
 # Case deadlines, in working days of the Chinese calendar (adjusted workdays included).
 HOTLINE_DEADLINES = {

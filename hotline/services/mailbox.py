@@ -23,7 +23,6 @@ from directory.models import Enterprise, Town
 from hotline import conf
 from hotline.services.common import clean_text
 from hotline.services.media import FileKind, attachment_store, check_file
-from hotline.services.receipt_password import receipt_password_hash
 
 MIN_PASSWORD_LENGTH = 6
 
@@ -116,11 +115,8 @@ def report_submit(
             enterprise=report.enterprise,
             enterprise_name=report.enterprise_name.strip()[:200],
             entered_by=entered_by,
+            password=password or "",
         )
-        if password:
-            # case_create would hash with the staff-password cost; see receipt_password.py for why not.
-            new.case.receipt_password = receipt_password_hash(password)
-            Case.objects.filter(pk=new.case.pk).update(receipt_password=new.case.receipt_password)
         source = Attachment.Source.STAFF if entered_by is not None else Attachment.Source.REPORTER
         for upload, kind in checked:
             attachment_store(case=new.case, content=upload.content, kind=kind, source=source, original_name=upload.name)

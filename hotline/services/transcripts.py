@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from cases import events
-from cases.models import Attachment, Case, EventKind
+from cases import services
+from cases.models import Attachment
 from hotline.models import RemoteMedia
 
 # Twilio transcribes recordings up to this length; longer ones need a person.
@@ -43,8 +43,4 @@ def transcript_apply(*, media: RemoteMedia) -> None:
         )
     if not media.transcript:
         return
-    case = Case.objects.select_for_update().get(pk=media.case_id)
-    if case.description:
-        return  # an officer already wrote or corrected the text; never overwrite a person's work
-    Case.objects.filter(pk=case.pk).update(description=media.transcript)
-    events.record(case=case, kind=EventKind.CHANGE, name="transcript", changes={"description": ["", media.transcript]})
+    services.case_transcript_fill(case=media.case, text=media.transcript)

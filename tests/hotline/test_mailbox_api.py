@@ -230,7 +230,7 @@ def test_the_receipt_password_is_a_salted_pbkdf2_hash_that_the_receipt_lookup_ac
     public: APIClient, settings: Any
 ) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
-    settings.HOTLINE_RECEIPT_PASSWORD_ITERATIONS = 20_000
+    settings.RECEIPT_PASSWORD_ITERATIONS = 20_000
     receipt = public.post(REPORTS, report(), format="json").json()["receipt"]
 
     stored = Case.objects.get().receipt_password
