@@ -101,7 +101,7 @@ def overdue_now(town_ids: list[int] | None = None, today: date | None = None) ->
     late = Case.objects.filter(state__in=OPEN_STATES, due_date__lt=today or timezone.localdate()).order_by()
     towns = town_ids or list(Town.objects.values_list("pk", flat=True))
     counts = dict(
-        late.filter(town_id__in=towns).values_list("town_id").annotate(n=Count("pk")).values_list("town_id", "n")
+        late.filter(town_id__in=towns).values_list("town_id").annotate(n=Count("*")).values_list("town_id", "n")
     )
     if not town_ids:
         unassigned = late.filter(town__isnull=True).count()
