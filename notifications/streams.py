@@ -7,6 +7,7 @@ through the API, where access is checked again.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -65,7 +66,10 @@ def event_publish(event: CaseEvent) -> None:
     get the event when they reconnect with their last event id.
     """
     case = event.case
-    groups_send(groups_for(case), {"type": EVENT_MESSAGE_TYPE, "frame": event_frame(event, case)})
+    frame = event_frame(event, case)
+    # "scope" is what consumers check before sending; "text" is the frame, encoded once.
+    scope = {"id": frame["id"], "town": frame["town"], "state": frame["state"]}
+    groups_send(groups_for(case), {"type": EVENT_MESSAGE_TYPE, "scope": scope, "text": json.dumps(frame)})
 
 
 def error_frame(code: str, message: str, **extra: Any) -> dict[str, Any]:

@@ -81,9 +81,10 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            # channels_redis.pubsub.RedisPubSubChannelLayer publishes a group message once per
-            # process instead of once per socket (bench/README.md "Live" compares the two).
-            "BACKEND": env_str("CHANNEL_LAYER_BACKEND", "channels_redis.core.RedisChannelLayer"),
+            # Pub/sub publishes a group message once per server process instead of once per
+            # socket; the core layer timed out under 1,000 sockets (bench/README.md, "Live").
+            # Nothing is lost for good either way: clients replay missed events from the table.
+            "BACKEND": env_str("CHANNEL_LAYER_BACKEND", "channels_redis.pubsub.RedisPubSubChannelLayer"),
             "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000},
         }
     }
