@@ -10,7 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from channels.testing import ChannelsLiveServerTestCase
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connections
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -33,6 +36,28 @@ def totp_code(device: TOTPDevice) -> str:
 
 class StaffFlowTest(ChannelsLiveServerTestCase):
     serve_static = True
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        # The server process is forked from this one: a psycopg pool does not survive a fork
+        # (its worker threads stay behind), so drop it here and let each process open its own.
+        for each in connections.all():
+            close_pool = getattr(each, "close_pool", None)
+            if close_pool is not None:
+                close_pool()
+        # The server process names its database TEST["NAME"] or "test_" + NAME; NAME is already the
+        # test database's here, so name it explicitly (SQLite's test settings already do).
+        test_settings: dict[str, Any] = settings.DATABASES["default"].setdefault("TEST", {})
+        test_settings["NAME"] = test_settings.get("NAME") or connections["default"].settings_dict["NAME"]
+        # tests/conftest.py unhooks close_old_connections for in-process WSGI tests; the server
+        # must hook it, or its requests never hand their pooled connections back.
+        for signal in (request_started, request_finished):
+            signal.connect(close_old_connections)
+        try:
+            super().setUpClass()
+        finally:
+            for signal in (request_started, request_finished):
+                signal.disconnect(close_old_connections)
 
     def setUp(self) -> None:
         super().setUp()
