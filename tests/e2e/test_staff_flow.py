@@ -7,7 +7,7 @@ bureau dashboard shows the closed case. Screenshots of each page go to ``test-ar
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from channels.testing import ChannelsLiveServerTestCase
 from django.conf import settings
@@ -47,7 +47,7 @@ class StaffFlowTest(ChannelsLiveServerTestCase):
                 close_pool()
         # The server process names its database TEST["NAME"] or "test_" + NAME; NAME is already the
         # test database's here, so name it explicitly (SQLite's test settings already do).
-        test_settings: dict[str, Any] = settings.DATABASES["default"].setdefault("TEST", {})
+        test_settings = cast("dict[str, Any]", settings.DATABASES["default"].setdefault("TEST", {}))
         test_settings["NAME"] = test_settings.get("NAME") or connections["default"].settings_dict["NAME"]
         # tests/conftest.py unhooks close_old_connections for in-process WSGI tests; the server
         # must hook it, or its requests never hand their pooled connections back.
