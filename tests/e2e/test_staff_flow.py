@@ -151,6 +151,9 @@ class StaffFlowTest(ChannelsLiveServerTestCase):
 
             assert self.closed_in_district(bureau) == "1"
             self.shot(bureau, "dashboard")
+            bureau.goto(f"{self.live_server_url}/stats/")
+            expect(bureau.locator("table.figures tbody tr")).to_have_count(1)
+            self.shot(bureau, "public-stats")
             browser.close()
         case = Case.objects.get(pk=self.case.pk)
         assert case.state == State.CLOSED and case.result_for_reporter == "已查实并整改"
