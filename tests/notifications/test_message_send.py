@@ -142,3 +142,12 @@ def test_an_undelivered_callback_shows_on_the_case(fake_twilio: Any, django_capt
     assert _signed_post(form, AUTH_TOKEN).status_code == 204
     assert OutboundMessage.objects.get(pk=message.pk).status == DeliveryStatus.UNDELIVERED
     assert CaseEvent.objects.filter(case=case, kind=EventKind.MESSAGE, name="failed").count() == 1
+
+
+def test_stop_suppresses_what_is_still_queued_and_start_resumes(fake_twilio: Any) -> None:
+    case = CaseFactory()
+    queued = send(case)  # not yet delivered: the commit has not happened in this test
+    reporter_opt_out(case.reporter)
+    assert OutboundMessage.objects.get(pk=queued.pk).status == DeliveryStatus.SUPPRESSED
+    reporter_opt_out(case.reporter, opted_out=False)
+    assert send(case, key="receipt:2").status == DeliveryStatus.QUEUED

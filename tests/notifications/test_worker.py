@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from cases.models import CaseEvent, EventKind
 from notifications.models import DeliveryStatus, OutboundMessage
 from notifications.services import message_send
-from notifications.tasks import deliver_message
+from notifications.tasks import deadline_watch_start, deliver_message
 from tests.factories import CaseFactory
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN
 from tests.notifications import processes
@@ -24,7 +25,7 @@ def database_tasks(settings: Any) -> None:
 
 
 def run_worker(fake_twilio: Any, **env: str) -> None:
-    """Run worker batches until no task is ready (a retry enqueued by one batch runs in the next)."""
+    """Run worker batches until no task is due (a retry enqueued by one batch runs in the next)."""
     twilio = {
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
@@ -35,9 +36,9 @@ def run_worker(fake_twilio: Any, **env: str) -> None:
     for _batch in range(10):
         result = processes.db_worker_batch(**twilio)
         assert result.returncode == 0, result.stderr[-2000:]
-        if not DBTaskResult.objects.filter(status="READY").exists():
+        if not DBTaskResult.objects.filter(status="READY", run_after__lte=timezone.now()).exists():
             return
-    raise AssertionError("tasks still ready after 10 worker batches")
+    raise AssertionError("tasks still due after 10 worker batches")
 
 
 def send(case: Any) -> OutboundMessage:
@@ -105,3 +106,16 @@ def test_a_message_whose_worker_died_while_sending_is_never_sent_twice(fake_twil
     run_worker(fake_twilio)
     assert fake_twilio.sent_messages() == []
     assert OutboundMessage.objects.get(pk=message.pk).status == DeliveryStatus.SENDING
+
+
+def test_starting_the_deadline_watch_twice_keeps_one_chain(database_tasks: None, fake_twilio: Any) -> None:
+    deadline_watch_start()
+    deadline_watch_start()  # e.g. `serve` restarted, or start_periodic run on every deploy
+    run_worker(fake_twilio)
+    outcomes = sorted(
+        str(value) for value in DBTaskResult.objects.filter(status="SUCCESSFUL").values_list("return_value", flat=True)
+    )
+    assert outcomes == ["0 near, 0 overdue", "skipped: slot already scanned"]
+    [next_run] = DBTaskResult.objects.filter(status="READY")
+    assert next_run.run_after > timezone.now()
+    assert next_run.task_path == "notifications.tasks.deadline_watch"
