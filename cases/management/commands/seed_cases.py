@@ -9,7 +9,6 @@ timeline of a seeded case is empty), then the statistics are rebuilt from the ca
 from __future__ import annotations
 
 import random
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +16,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 from django.db import transaction
 from django.utils import timezone
 
@@ -80,18 +79,17 @@ def keep_given_timestamps() -> Iterator[None]:
 
 
 class Progress:
-    """A one-line progress bar on stderr (no dependency, works in CI logs too)."""
+    """A one-line progress bar on the command's stderr (no dependency, readable in CI logs too)."""
 
-    def __init__(self, label: str, total: int, stream: Any = sys.stderr) -> None:
+    def __init__(self, label: str, total: int, stream: OutputWrapper) -> None:
         self.label, self.total, self.stream, self.started = label, max(total, 1), stream, time.monotonic()
 
     def __call__(self, done: int) -> None:
         share = min(done / self.total, 1.0)
         bar = "#" * int(share * 30)
         elapsed = time.monotonic() - self.started
-        self.stream.write(f"\r{self.label:<10} [{bar:<30}] {share:6.1%} {done:>9,}/{self.total:,} {elapsed:6.1f}s")
-        if done >= self.total:
-            self.stream.write("\n")
+        line = f"\r{self.label:<10} [{bar:<30}] {share:6.1%} {done:>9,}/{self.total:,} {elapsed:6.1f}s"
+        self.stream.write(line + ("\n" if done >= self.total else ""), ending="")
         self.stream.flush()
 
 
@@ -143,7 +141,7 @@ class Command(BaseCommand):
         enterprises = list(Enterprise.objects.values_list("pk", "town_id", "name"))
         reporters = self.make_reporters(rng, max(1, min(count // 5, 20_000)))
         now = timezone.now()
-        progress = Progress("cases", count)
+        progress = Progress("cases", count, self.stderr)
         started = time.monotonic()
         # References are random; at a million rows two would collide, so skip the ones already taken.
         self.taken = set(Case.objects.values_list("reference", flat=True).iterator(chunk_size=50_000))
@@ -159,7 +157,7 @@ class Command(BaseCommand):
                 progress(done)
         self.stdout.write(f"{count:,} cases in {time.monotonic() - started:.1f}s; rebuilding statistics…")
         total = Case.objects.count()
-        rebuilt = rebuild(progress=Progress("figures", total))
+        rebuilt = rebuild(progress=Progress("figures", total, self.stderr))
         self.stdout.write(self.style.SUCCESS(f"Done: {count:,} cases added, figures rebuilt over {rebuilt:,}."))
 
     def make_reporters(self, rng: random.Random, size: int) -> list[int]:
