@@ -3,11 +3,6 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-# Registers the tables' models with the app registry whenever migrations are loaded, so a
-# `makemigrations` run before CasesConfig.ready calls cases.statistics.install() does not see
-# them as deleted. Harmless once ready() imports them too.
-import cases.statistics.models  # noqa: F401
-
 
 class Migration(migrations.Migration):
 
