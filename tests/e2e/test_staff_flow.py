@@ -20,12 +20,8 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from cases import services
 from cases.models import Case, State
-from cases.statistics import install
 from directory.models import Membership, Role, Town
 from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
-
-# Subscribed before the server process is forked, so its case events keep the figures current.
-install()
 
 TIMEOUT_MS = 15_000
 

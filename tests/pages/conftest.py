@@ -10,14 +10,6 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cases.statistics import install
-
-
-@pytest.fixture(autouse=True)
-def _statistics_installed() -> None:
-    # Until CasesConfig.ready calls it (idempotent: subscribing twice registers once).
-    install()
-
 
 def verified_client(user: Any) -> Client:
     """A client logged in as ``user`` whose session has passed the TOTP step."""
