@@ -3,16 +3,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cases import events
 from cases.models import Case, EventKind, Reporter
+from cases.models.case import new_reference
 from cases.models.reporter import phone_index
 from cases.phones import normalize_phone
 from cases.receipts import hash_password, new_receipt, receipt_index
 from cases.services.deadlines import decision_deadline
 from directory.models import Enterprise, Town
+
+REFERENCE_ATTEMPTS = 3
+
+
+def _create_with_unique_reference(**fields: Any) -> Case:
+    """Insert the case; on the rare clash of random references, draw a new one."""
+    for _ in range(REFERENCE_ATTEMPTS - 1):
+        try:
+            with transaction.atomic():
+                return Case.objects.create(reference=new_reference(), **fields)
+        except IntegrityError:
+            continue  # a reference already taken: draw again
+    return Case.objects.create(reference=new_reference(), **fields)
 
 
 @dataclass(frozen=True)
@@ -62,7 +76,7 @@ def case_create(
     receipt = new_receipt()
     with transaction.atomic():
         deadline = decision_deadline(timezone.localdate())
-        case = Case.objects.create(
+        case = _create_with_unique_reference(
             channel=channel,
             reporter=reporter,
             description=description,

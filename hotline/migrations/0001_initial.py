@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('cases', '0004_delete_breakdowndayfigure_remove_casefigure_case_and_more'),
+        ('cases', '0003_statistics_figures'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ import pytest
 from cases import services
 from cases.models import Case, CaseEvent, State
 from config.errors import Conflict, Forbidden
-from tests.factories import CaseFactory
+from tests.factories import CaseFactory, ReporterFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +61,12 @@ def test_merge_into_a_closed_case_is_refused(users: dict[str, Any], case_in: Any
         services.case_merge(case=duplicate, into=closed, by=users["dispatcher"])
     assert "merged_into" in refused.value.fields
     assert Case.objects.get(pk=duplicate.pk).state == State.RECEIVED
+
+
+def test_a_clash_of_random_references_draws_a_new_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    taken = CaseFactory().reference
+    draws = iter([taken, "HX2345678923"])
+    monkeypatch.setattr("cases.services.intake.new_reference", lambda: next(draws))
+    new = services.case_create(channel="web", reporter=ReporterFactory(), description="配电箱无防护")
+    assert new.case.reference == "HX2345678923"
+    assert Case.objects.filter(reference=taken).count() == 1

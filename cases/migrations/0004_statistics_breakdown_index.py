@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0004_delete_breakdowndayfigure_remove_casefigure_case_and_more'),
+        ('cases', '0003_statistics_figures'),
     ]
 
     operations = [
