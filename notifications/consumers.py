@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 from directory.access import NO_ACCESS, StaffAccess, access_for
-from notifications import selectors
+from notifications import publisher, selectors
 from notifications.streams import EVENT_MESSAGE_TYPE, error_frame
 
 logger = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channel
     bad_frames = 0
 
     async def connect(self) -> None:
+        publisher.server_loop_remember()
         self.language = _language(self.scope)
         self.subscriptions: dict[str, selectors.Subscription] = {}
         self.sent_ids: OrderedDict[int, None] = OrderedDict()
