@@ -24,7 +24,7 @@ from django.db.models import F
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from cases.models import Case, CaseEvent, State
+from cases.models import Case, State
 from cases.statistics.bulk import insert_rows
 from cases.statistics.models import BreakdownDayFigure, CaseFigure, CloseDurationFigure, TownDayFigure
 from cases.workdays import calendar
@@ -178,10 +178,6 @@ def refresh_case(case_id: int) -> None:
         else:
             CaseFigure.objects.create(case_id=case_id, **_snapshot_fields(now))
         _apply(now, +1)
-
-
-def on_case_event(event: CaseEvent) -> None:
-    refresh_case(event.case_id)
 
 
 # The database turns timestamps into local days (AT TIME ZONE), a million times faster than Python.
