@@ -77,6 +77,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channel
         await self.send_json(error_frame(code, message))
         await self.close(code=close_code)
 
+    async def websocket_connect(self, message: dict[str, Any]) -> None:
+        with translation.override(_language(self.scope)):  # refusals speak the client's language
+            await super().websocket_connect(message)
+
     # --- frames from the client ---------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:

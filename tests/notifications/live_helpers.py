@@ -21,8 +21,12 @@ def session_cookie(user: Any) -> bytes:
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
 
 
-async def connect_as(user: Any | None, path: str = "/ws/live/", origin: tuple[bytes, bytes] = ORIGIN) -> Any:
+async def connect_as(
+    user: Any | None, path: str = "/ws/live/", origin: tuple[bytes, bytes] = ORIGIN, accept_language: bytes = b""
+) -> Any:
     headers = [origin]
+    if accept_language:
+        headers.append((b"accept-language", accept_language))
     if user is not None:
         headers.append((b"cookie", await session_cookie(user)))
     communicator = WebsocketCommunicator(application, path, headers=headers)

@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 from cases import services
 from cases.models import Case
 from config.asgi import application
-from notifications.consumers import CLOSE_TOO_MANY_BAD_FRAMES, CLOSE_UNAUTHENTICATED, MAX_FRAME_CHARS
+from notifications.consumers import CLOSE_FORBIDDEN, CLOSE_TOO_MANY_BAD_FRAMES, CLOSE_UNAUTHENTICATED, MAX_FRAME_CHARS
 from tests.factories import UserFactory
 from tests.notifications.live_helpers import ORIGIN, connect_as, next_frame, subscribe
 
@@ -245,3 +245,13 @@ async def test_a_client_that_keeps_sending_garbage_is_closed_with_4429(users: di
         await socket.send_to(text_data="garbage")
         await next_frame(socket)
     assert (await socket.receive_output(timeout=2))["code"] == CLOSE_TOO_MANY_BAD_FRAMES
+
+
+async def test_a_signed_in_user_without_a_staff_role_is_closed_with_4403_in_their_language(db: Any) -> None:
+    citizen = await database_sync_to_async(UserFactory)(username="citizen")
+    socket = await connect_as(citizen, accept_language=b"en")
+    refusal = await next_frame(socket)
+    assert (refusal["code"], refusal["message"]) == ("forbidden", "Live updates are for staff members.")
+    assert (await socket.receive_output(timeout=2))["code"] == CLOSE_FORBIDDEN
+    chinese = await connect_as(citizen)
+    assert (await next_frame(chinese))["message"] == "实时更新仅供工作人员使用。"
