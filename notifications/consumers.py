@@ -152,7 +152,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channel
 
     async def _unsubscribe(self, content: dict[str, Any]) -> None:
         for group, subscription in list(self.subscriptions.items()):
-            if subscription.describe() == {k: v for k, v in content.items() if k != "type"}:
+            if subscription.describe() == {k: content[k] for k in ("stream", "town", "case") if k in content}:
                 await self.channel_layer.group_discard(group, self.channel_name)
                 del self.subscriptions[group]
                 await self.send_json({"type": "unsubscribed", **subscription.describe()})

@@ -255,3 +255,17 @@ async def test_a_signed_in_user_without_a_staff_role_is_closed_with_4403_in_thei
     assert (await socket.receive_output(timeout=2))["code"] == CLOSE_FORBIDDEN
     chinese = await connect_as(citizen)
     assert (await next_frame(chinese))["message"] == "实时更新仅供工作人员使用。"
+
+
+async def test_after_unsubscribing_a_stream_is_silent(
+    users: dict[str, Any], town_a: Any, case_in: Callable[[str], Case]
+) -> None:
+    case = await database_sync_to_async(case_in)("assigned")
+    socket = await connect_as(users["officer"])
+    await next_frame(socket)
+    await subscribe(socket, stream="town", town=town_a.pk, last_event_id=10**9)
+    await socket.send_json_to({"type": "unsubscribe", "stream": "town", "town": town_a.pk, "last_event_id": 5})
+    assert await next_frame(socket) == {"type": "unsubscribed", "stream": "town", "town": town_a.pk}
+    await database_sync_to_async(services.case_start)(case=case, by=users["officer"])
+    assert await socket.receive_nothing(timeout=0.5)
+    await socket.disconnect()
