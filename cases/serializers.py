@@ -59,9 +59,7 @@ class CaseEventOutput(serializers.ModelSerializer[CaseEvent]):
 
 class CaseListOutput(serializers.ModelSerializer[Case]):
     town: serializers.SlugRelatedField[Town] = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    suggested_town: serializers.SlugRelatedField[Town] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
-    )
+    suggested_town: serializers.SlugRelatedField[Town] = serializers.SlugRelatedField(slug_field="code", read_only=True)
     overdue = serializers.SerializerMethodField()
 
     class Meta:

@@ -76,4 +76,3 @@ def rate_limit(name: str) -> tuple[int, int]:
         limit, window = configured[name]
         return int(limit), int(window)
     return defaults[name]
-
