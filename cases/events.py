@@ -20,8 +20,14 @@ Handler = Callable[[CaseEvent], None]
 _handlers: list[Handler] = []
 
 
-def subscribe(handler: Handler) -> None:
-    if handler not in _handlers:
+def subscribe(handler: Handler, *, first: bool = False) -> None:
+    """Call ``handler`` for every committed event; ``first`` puts it ahead of the others (live
+    streams go first so a socket learns of a change before slower handlers run)."""
+    if handler in _handlers:
+        return
+    if first:
+        _handlers.insert(0, handler)
+    else:
         _handlers.append(handler)
 
 

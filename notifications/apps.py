@@ -8,7 +8,7 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from cases import events
-        from notifications.handlers import HANDLERS
+        from notifications.handlers import HANDLERS, publish_to_live_streams
 
         for handler in HANDLERS:
-            events.subscribe(handler)
+            events.subscribe(handler, first=handler is publish_to_live_streams)
