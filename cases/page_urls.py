@@ -28,5 +28,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/export.csv", dashboard.export, {"fmt": "csv"}, name="dashboard-export-csv"),
     path("dashboard/export.xlsx", dashboard.export, {"fmt": "xlsx"}, name="dashboard-export-xlsx"),
+    path("dashboard/monthly-report.xlsx", dashboard.monthly_report, name="dashboard-monthly-report"),
     path("stats/", dashboard.public_stats, name="public-stats"),
 ]

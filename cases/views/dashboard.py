@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from django.http import FileResponse, HttpRequest, StreamingHttpResponse
+from django.core.exceptions import ValidationError as FieldError
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,11 +19,23 @@ from cases.selectors import cases_visible_to
 from cases.statistics import selectors as stats
 from cases.statistics.exports import csv_stream, xlsx_file
 from cases.statistics.figures import NO_INDUSTRY, NO_TOWN
+from cases.statistics.monthly_report import XLSX_CONTENT_TYPE, parse_month, report_bytes
 from cases.views.access import may_see_dashboard, render_page, staff_page
 from cases.views.forms import DashboardFilterForm
-from directory.models import Industry, Town
+from directory.access import StaffAccess, access_for
+from directory.models import Industry, Role, Town
 
 DIMENSION_LABELS = {"channel": Channel, "category": Category, "industry": Industry}
+
+
+def may_send_monthly_report(access: StaffAccess) -> bool:
+    """The report goes to the city bureau in the bureau's name: its supervisors and dispatchers make it."""
+    return access.has_bureau_role(Role.BUREAU_SUPERVISOR, Role.DISPATCHER)
+
+
+def last_month(today: date | None = None) -> str:
+    """The month a report is usually made for: the one just ended."""
+    return ((today or timezone.localdate()).replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
 
 
 def default_period(today: date | None = None) -> stats.Period:
@@ -84,6 +97,8 @@ def dashboard(request: HttpRequest) -> HttpResponseBase:
             "breakdowns": [_breakdown_table(d, period, town_ids) for d in ("channel", "category", "industry")],
             "export_query": "&".join(f"{k}={v}" for k, v in export_query.items()),
             "filter_errors": form.errors if form.is_bound else {},
+            "monthly_report": may_send_monthly_report(access_for(request.user)),
+            "report_month": last_month(),
         },
     )
 
@@ -111,6 +126,20 @@ def export(request: HttpRequest, fmt: str) -> HttpResponseBase:
         )
     response = StreamingHttpResponse(csv_stream(cases), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.csv"'
+    return response
+
+
+@require_GET
+@staff_page(may_send_monthly_report)
+def monthly_report(request: HttpRequest) -> HttpResponseBase:
+    """The month's report for the city bureau (``?month=YYYY-MM``), built in memory: a few kilobytes."""
+    try:
+        month = parse_month(request.GET.get("month"))
+    except FieldError as error:
+        message = " ".join(f"{_('Month')}: {' '.join(texts)}" for texts in error.message_dict.values())
+        return render_page(request, "cases/refused.html", {"message": message}, status=400)
+    response = HttpResponse(report_bytes(month), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="monthly-report-{month.label}.xlsx"'
     return response
 
 
