@@ -23,5 +23,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("hotline.page_urls")),
+    path("", include("rewards.page_urls")),
     path("", include("cases.page_urls")),
 ]

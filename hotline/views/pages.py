@@ -20,6 +20,11 @@ from hotline.forms import FollowupForm, LookupForm, ReportForm
 from hotline.selectors import report_status
 from hotline.services.mailbox import ReporterDetails, Upload, WrittenReport, report_followup, report_submit
 
+# A sideways read into rewards, on purpose: the reporter's one page shows their reward (amount, state,
+# claim deadline) and links to the claim form, which rewards owns at /report/claim/. Only the
+# selector is used; the claim itself never goes through hotline.
+from rewards.selectors import reward_of_reporter
+
 SESSION_CASE = "hotline_report_case"
 
 
@@ -109,6 +114,7 @@ def status(request: HttpRequest) -> HttpResponse:
         "lookup": lookup,
         "followup": followup,
         "status": report_status(case) if case else None,
+        "reward": reward_of_reporter(case) if case else None,
         "added": added,
     }
     response = render(request, "hotline/status.html", context, status=400 if lookup.errors or followup.errors else 200)

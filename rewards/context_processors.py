@@ -1,0 +1,22 @@
+"""Links to the reward pages in the staff navigation, for the roles that may open them.
+
+A context processor, so the cases app (which builds the rest of the navigation) never imports
+rewards: ``base.html`` shows these links after the ones the page itself passes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from rewards import rules
+
+
+def reward_navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not rules.may_read(user):
+        return {}
+    return {"reward_nav_links": [(reverse("rewards"), _("Rewards")), (reverse("reward-figures"), _("Reward figures"))]}

@@ -1,0 +1,1 @@
+"""Web pages of rewards: the reporter's claim (public) and the bureau's reward pages (staff)."""
