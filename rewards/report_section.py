@@ -73,6 +73,12 @@ def _figure_line(name: str, figures: dict[str, Any]) -> list[Any]:
 def rewards_sheet(workbook: Workbook, month: ReportMonth) -> None:
     sheet = workbook.create_sheet(_("Rewards"))
     towns = Town.objects.filter(pk__in=Reward.objects.values("town_id")).order_by("name").values_list("pk", "name")
+    by_town = [(name, month_figures(month, pk)) for pk, name in towns]
+    district = month_figures(month)
+    # Rewards without a town are paid by the bureau: what the district has beyond the towns' sum.
+    bureau = {key: value - sum(f[key] for _name, f in by_town) for key, value in district.items() if key != "month"}
+    if any(bureau.values()):
+        by_town.append((_("Bureau"), bureau))
     write_table(
         sheet,
         [
@@ -85,8 +91,8 @@ def rewards_sheet(workbook: Workbook, month: ReportMonth) -> None:
             _("Paid (yuan)"),
         ],
         [
-            *(_figure_line(name, month_figures(month, pk)) for pk, name in towns),
-            _figure_line(_("District"), month_figures(month)),
+            *(_figure_line(name, figures) for name, figures in by_town),
+            _figure_line(_("District"), district),
         ],
     )
     sheet.append([])
