@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from cases.models import Case, Channel
 from cases.receipts import format_receipt
+from cases.selectors import case_for_receipt
 from config.errors import ApplicationError
 from hotline.access import address_key, case_for_reporter, throttle
 from hotline.forms import FollowupForm, LookupForm, ReportForm
@@ -26,6 +27,9 @@ from hotline.services.mailbox import ReporterDetails, Upload, WrittenReport, rep
 from rewards.selectors import reward_of_reporter
 
 SESSION_CASE = "hotline_report_case"
+# The case whose own reporter opened the page. A merged duplicate's receipt opens the surviving
+# case, whose reward belongs to someone else, so the reward is shown only when this matches.
+SESSION_OWN_CASE = "hotline_report_own_case"
 
 
 def _uploads(files: list[object]) -> list[Upload]:
@@ -93,6 +97,8 @@ def status(request: HttpRequest) -> HttpResponse:
         else:
             request.session.cycle_key()
             request.session[SESSION_CASE] = case.pk
+            own = case_for_receipt(lookup.cleaned_data["receipt"])  # password already checked above
+            request.session[SESSION_OWN_CASE] = own.pk if own is not None else None
     elif request.method == "GET" and request.session.get(SESSION_CASE):
         case = Case.objects.filter(pk=request.session[SESSION_CASE]).first()  # back to the report opened
     elif request.method == "POST" and request.session.get(SESSION_CASE):
@@ -114,7 +120,7 @@ def status(request: HttpRequest) -> HttpResponse:
         "lookup": lookup,
         "followup": followup,
         "status": report_status(case) if case else None,
-        "reward": reward_of_reporter(case) if case else None,
+        "reward": reward_of_reporter(case) if case and case.pk == request.session.get(SESSION_OWN_CASE) else None,
         "added": added,
     }
     response = render(request, "hotline/status.html", context, status=400 if lookup.errors or followup.errors else 200)

@@ -63,13 +63,21 @@ def reward_list(request: HttpRequest) -> HttpResponseBase:
     return render_page(request, "rewards/list.html", {"form": form, "page": page, "query": query.urlencode()})
 
 
-def _timeline(reward: Reward) -> list[CaseEvent]:
-    """The reward's milestones from the case's one event stream."""
-    return list(
+# Timeline names of the reward events (rewards.services.transitions.MILESTONE, plus the proposal
+# and the first of two approvals) as people read them.
+MILESTONES = {state.value: state.label for state in RewardState} | {
+    "first_approval": _("First of two approvals"),
+}
+
+
+def _timeline(reward: Reward) -> list[tuple[CaseEvent, str]]:
+    """The reward's milestones from the case's one event stream, each with its readable name."""
+    events = (
         CaseEvent.objects.filter(case_id=reward.case_id, kind=EventKind.REWARD, changes__reward=reward.pk)
         .select_related("actor")
         .order_by("id")
     )
+    return [(event, str(MILESTONES.get(event.name, event.name))) for event in events]
 
 
 def _detail(request: HttpRequest, reward_id: int, **extra: Any) -> HttpResponseBase:

@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from cases import services as cases_services
 from cases.models import IdentityAccess
 from directory.models import Role
 from rewards import services
@@ -51,6 +52,32 @@ def test_the_status_page_shows_the_offer_and_links_to_the_claim_form(offered: An
     assert "Amount: ¥500.00" in page
     assert f"Claim it by {claim_by:%Y-%m-%d}." in page
     assert 'href="/report/claim/"' in page
+
+
+@pytest.mark.django_db
+def test_the_opened_report_keeps_showing_the_offer_in_the_same_browser(offered: Any) -> None:
+    client = Client()
+    client.post("/report/status/", {"receipt": offered.receipt, "password": PASSWORD})
+    assert 'href="/report/claim/"' in page_text(client.get("/report/status/"))
+
+
+@pytest.mark.django_db
+def test_a_merged_duplicates_receipt_never_shows_the_survivors_reward(report: Any, users: Any) -> None:
+    duplicate: dict[str, str] = {}
+
+    def merge_a_duplicate(survivor: Any) -> None:
+        reporter = cases_services.reporter_create(name="李四", phone="13912345678")
+        new = cases_services.case_create(
+            channel="web", reporter=reporter, description="同一处消防通道", category="fire_safety", password="dup-pw-1"
+        )
+        cases_services.case_merge(case=new.case, into=survivor, by=users["dispatcher"])
+        duplicate["receipt"] = new.receipt
+
+    rep = report(on_accepted=merge_a_duplicate)
+    flows.offered(rep.reward, users)
+    page = page_text(Client().post("/report/status/", {"receipt": duplicate["receipt"], "password": "dup-pw-1"}))
+    assert 'id="state"' in page  # the report opened (the survivor's status)
+    assert "¥500.00" not in page and "/report/claim/" not in page
 
 
 @pytest.mark.django_db
@@ -193,6 +220,7 @@ def test_the_detail_shows_the_working_and_the_buttons_each_role_may_use_now(repo
     page = approver.get(f"/rewards/{reward.pk}/")
     assert reward.working and reward.working.splitlines()[0] in page_text(page)
     assert buttons(page) == {"approve", "reject"}
+    assert re.search(r"</time> Proposed\s", page_text(approver.get(f"/rewards/{reward.pk}/", **EN)))
     assert buttons(verified_client(users["finance"]).get(f"/rewards/{reward.pk}/")) == set()
 
     response = approver.post(f"/rewards/{reward.pk}/approve/", follow=True, **EN)
@@ -225,6 +253,7 @@ def test_above_the_threshold_the_first_approver_cannot_give_the_second_approval(
     first = verified_client(users["reward_approver"])
     first.post(f"/rewards/{reward.pk}/approve/")
     assert fresh(reward).state == RewardState.PROPOSED
+    assert re.search(r"</time> First of two approvals\s", page_text(first.get(f"/rewards/{reward.pk}/", **EN)))
     assert "approve" not in buttons(first.get(f"/rewards/{reward.pk}/"))
     again = first.post(f"/rewards/{reward.pk}/approve/", follow=True, **EN)
     assert any("needs a second approver" in text for text in messages_of(again))
