@@ -24,6 +24,7 @@ from rest_framework.authtoken.models import Token
 
 from cases.models import Case
 from tests.notifications import processes
+from tests.notifications.live_helpers import frame_about
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -91,7 +92,7 @@ def test_a_transition_over_wsgi_reaches_a_socket_held_by_daphne(
         await post(web, f"/api/v1/cases/{case.reference}/accept/", token["dispatcher"])
 
         if settings.REDIS_URL:
-            event = await frame(socket, 20)
+            event = await frame_about(socket, case.reference)
             assert (event["case"], event["state"]) == (case.reference, "accepted")
         else:
             with pytest.raises(TimeoutError):

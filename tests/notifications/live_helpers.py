@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -43,3 +45,17 @@ async def next_frame(communicator: Any, timeout: float = 5) -> dict[str, Any]:
 async def subscribe(communicator: Any, **request: Any) -> dict[str, Any]:
     await communicator.send_json_to({"type": "subscribe", **request})
     return await next_frame(communicator)
+
+
+async def frame_about(connection: Any, reference: str, timeout: float = 20) -> dict[str, Any]:
+    """The next frame about case ``reference`` on a real ``websockets`` connection.
+
+    The bureau stream carries every case's events, and Redis pub/sub channels are shared by all
+    databases of one server, so other tests' events may arrive first: skip them, within the deadline.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        message = json.loads(await asyncio.wait_for(connection.recv(), max(deadline - loop.time(), 0)))
+        if message.get("case") == reference:
+            return dict(message)
