@@ -9,7 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases import services as cases_services
@@ -393,3 +395,17 @@ def test_the_figures_count_offers_claims_and_payouts_by_month_and_budget_per_dep
     assert budget and "甲镇" in budget.group(1) and "1000.00" in budget.group(1)
     empty = page_text(verified_client(users["finance"]).get("/rewards/figures/", {"year": today.year - 3}))
     assert "1000.00" not in empty
+
+
+@pytest.mark.django_db
+def test_the_list_costs_the_same_queries_for_more_rewards(
+    report: Any, users: Any, django_assert_max_num_queries: Any
+) -> None:
+    client = verified_client(users["finance"])
+    report()
+    with CaptureQueriesContext(connection) as one:
+        client.get("/rewards/")
+    report(), report(), report()
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        listed = re.findall(r'href="/rewards/\d+/"', page_text(client.get("/rewards/")))
+    assert len(listed) == Reward.objects.count() > 1
