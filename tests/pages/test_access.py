@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tests.conftest import PERSONAS
 from tests.pages.conftest import verified_client
 
 # page → personas that may open it (everyone else gets 403)
@@ -17,17 +18,6 @@ PAGES = {
     "/dashboard/": {"dispatcher", "bureau_supervisor", "administrator", "reward_approver", "finance"},
     "/dashboard/export.csv": {"dispatcher", "bureau_supervisor", "administrator", "reward_approver", "finance"},
 }
-PERSONAS = [
-    "intake",
-    "dispatcher",
-    "bureau_supervisor",
-    "reward_approver",
-    "finance",
-    "administrator",
-    "officer",
-    "town_supervisor",
-    "outsider",
-]
 
 
 @pytest.mark.parametrize("path", list(PAGES))

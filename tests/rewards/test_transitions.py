@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from rewards.models import EntryKind, LedgerEntry, Reward, RewardState
+from tests.conftest import PERSONAS
 from tests.rewards import flows
 
 # The state an action starts from, how to get a reward there, and the request body.
@@ -38,17 +39,6 @@ ALLOWED = {
 }
 TARGET = {"approve": "approved", "reject": "rejected", "offer": "offered", "pay": "paid", "reverse": "reversed"}
 READERS = {"reward_approver", "finance", "bureau_supervisor", "dispatcher", "administrator"}
-PERSONAS = [
-    "intake",
-    "dispatcher",
-    "bureau_supervisor",
-    "reward_approver",
-    "finance",
-    "administrator",
-    "officer",
-    "town_supervisor",
-    "outsider",
-]
 
 
 @pytest.mark.django_db
