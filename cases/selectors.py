@@ -6,13 +6,17 @@ message, absent from every list and count.
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseEvent
+from cases.models.reporter import phone_index
 from cases.models.states import TOWN_VISIBLE_STATES, State
+from cases.phones import normalize_phone
 from cases.receipts import parse_receipt, password_matches, receipt_index
 from config.errors import NotFound
 from directory.access import BUREAU_CASE_ROLES, access_for
@@ -69,5 +73,24 @@ def case_for_receipt(receipt: str, password: str | None = None) -> Case | None:
     if case is None:
         return None
     if password is not None and not password_matches(password, case.receipt_password):
+        return None
+    return case
+
+
+def case_for_receipt_and_phone(receipt: str, phone: str) -> Case | None:
+    """The reporter's own case by receipt and the phone number the report came from.
+
+    For SMS and voice reporters, who never set a receipt password. A case that has a password
+    still needs it: the phone number (often known to colleagues) must not weaken it. None for a
+    wrong receipt, a wrong or malformed number and a password-protected case alike.
+    """
+    case = case_for_receipt(receipt)
+    if case is None or case.receipt_password or not case.reporter.phone_index:
+        return None
+    try:
+        number = normalize_phone(phone)
+    except ValidationError:
+        return None
+    if not hmac.compare_digest(case.reporter.phone_index, phone_index(number)):
         return None
     return case

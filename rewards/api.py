@@ -23,6 +23,7 @@ from config.errors import ApplicationError, Forbidden
 from directory.models import Town
 from directory.permissions import IsStaffMember
 from rewards import rules, selectors, services
+from rewards.claim_api import ClaimDetailsInput
 from rewards.exports import csv_response, xlsx_response
 from rewards.models import PaymentMethod, Reward, RewardPolicy, RewardState
 from rewards.serializers import ClaimRevealedOutput, RewardOutput
@@ -184,6 +185,26 @@ class PayApi(RewardActionApi):
                 fields={"idempotency_key": [_("At most 64 characters.")]},
             )
         return services.reward_pay(reward=reward, by=request.user, idempotency_key=key.strip(), **data)
+
+
+class AssistedClaimInput(ClaimDetailsInput):
+    reason = serializers.CharField(max_length=2000)
+
+
+class AssistedClaimApi(APIView):
+    """Intake or finance take the claim for a reporter who cannot claim online."""
+
+    permission_classes = [IsStaffMember]
+
+    @extend_schema(request=AssistedClaimInput, responses={201: RewardOutput}, operation_id="reward_claim_assisted")
+    def post(self, request: Request, reward_id: int) -> Response:
+        reward = selectors.reward_get_for_claim(request.user, reward_id)
+        given = AssistedClaimInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        claimed = services.reward_claim_assisted(
+            reward=reward, by=request.user, details=given.claim_details(), reason=given.validated_data["reason"]
+        )
+        return Response(RewardOutput(claimed).data, status=status.HTTP_201_CREATED)
 
 
 class PaymentDetailsApi(APIView):

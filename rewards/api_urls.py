@@ -10,6 +10,7 @@ urlpatterns = [
     path("policies/", api.PolicyListApi.as_view(), name="reward-policies"),
     path("budgets/", api.BudgetReportApi.as_view(), name="reward-budgets"),
     path("<int:reward_id>/", api.RewardDetailApi.as_view(), name="reward-detail"),
+    path("<int:reward_id>/claim-assisted/", api.AssistedClaimApi.as_view(), name="reward-claim-assisted"),
     path("<int:reward_id>/payment-details/", api.PaymentDetailsApi.as_view(), name="reward-payment-details"),
     *[path(f"<int:reward_id>/{slug}/", view.as_view(), name=f"reward-{slug}") for slug, view in api.ACTIONS.items()],
 ]

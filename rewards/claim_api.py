@@ -1,6 +1,8 @@
-"""The reporter's claim: ``POST /api/v1/reports/claim/`` with receipt, password, identity and account.
+"""The reporter's claim: ``POST /api/v1/reports/claim/`` with receipt, password or phone, identity
+and account.
 
-No login: the receipt and password prove the report is theirs. Guessing is slowed per client
+No login: the receipt and the password prove the report is theirs; reports made without a password
+(SMS, voice) prove it with the phone number they came from instead. Guessing is slowed per client
 address and per receipt, and every refusal says which field to fix in the reporter's language.
 """
 
@@ -30,9 +32,9 @@ ATTEMPTS_PER_RECEIPT = 5
 WINDOW_SECONDS = 15 * 60
 
 
-class ClaimInput(serializers.Serializer[Any]):
-    receipt = serializers.CharField(max_length=40)
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
+class ClaimDetailsInput(serializers.Serializer[Any]):
+    """Who is paid and where; shared by the reporter's claim and the claim staff take for them."""
+
     name = serializers.CharField(max_length=50)
     id_number = serializers.CharField(max_length=30)
     method = serializers.ChoiceField(choices=ClaimMethod.choices)
@@ -53,6 +55,34 @@ class ClaimInput(serializers.Serializer[Any]):
         if attrs["method"] == ClaimMethod.BANK and not attrs["bank_name"].strip():
             raise serializers.ValidationError({"bank_name": [gettext_lazy("Name the bank of this card.")]})
         return attrs
+
+    def claim_details(self) -> services.ClaimDetails:
+        data = self.validated_data
+        return services.ClaimDetails(
+            name=data["name"].strip(),
+            id_number=data["id_number"],
+            method=data["method"],
+            account=data["account"],
+            bank_name=data["bank_name"].strip(),
+        )
+
+
+PROOF_REQUIRED = gettext_lazy("Give your receipt password, or the phone number you reported from if you set none.")
+ONE_PROOF = gettext_lazy("Give the password or the phone number, not both.")
+
+
+class ClaimInput(ClaimDetailsInput):
+    receipt = serializers.CharField(max_length=40)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, required=False)
+    phone = serializers.CharField(max_length=32, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        given = [name for name in ("password", "phone") if attrs.get(name)]
+        if not given:
+            raise serializers.ValidationError({"password": [PROOF_REQUIRED], "phone": [PROOF_REQUIRED]})
+        if len(given) == 2:
+            raise serializers.ValidationError({"password": [ONE_PROOF], "phone": [ONE_PROOF]})
+        return super().validate(attrs)
 
 
 class ClaimOutput(serializers.ModelSerializer[Reward]):
@@ -97,14 +127,12 @@ class RewardClaimApi(APIView):
         given = ClaimInput(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
-        details = services.ClaimDetails(
-            name=data["name"].strip(),
-            id_number=data["id_number"],
-            method=data["method"],
-            account=data["account"],
-            bank_name=data["bank_name"].strip(),
+        reward = services.reward_claim(
+            receipt=data["receipt"],
+            password=data.get("password"),
+            phone=data.get("phone"),
+            details=given.claim_details(),
         )
-        reward = services.reward_claim(receipt=data["receipt"], password=data["password"], details=details)
         return Response(
             ClaimOutput(Reward.objects.select_related("claim_details").get(pk=reward.pk)).data,
             status=status.HTTP_201_CREATED,

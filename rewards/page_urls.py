@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("rewards/", staff.reward_list, name="rewards"),
     path("rewards/figures/", figures.figures, name="reward-figures"),
     path("rewards/<int:reward_id>/", staff.reward_detail, name="reward"),
+    path("rewards/<int:reward_id>/claim-assisted/", staff.reward_claim_assisted, name="reward-claim-assisted-page"),
     path("rewards/<int:reward_id>/reveal/", staff.reward_reveal, name="reward-reveal"),
     re_path(
         r"^rewards/(?P<reward_id>[0-9]+)/(?P<action>approve|reject|offer|pay|reverse)/$",

@@ -47,6 +47,18 @@ def may_pay(reward: Any, user: Any) -> bool:
     return access_for(user).has_bureau_role(Role.FINANCE)
 
 
+def may_assist_claims(user: Any) -> bool:
+    """Intake takes calls and visitors; finance meets reporters at the counter."""
+    return access_for(user).has_bureau_role(Role.INTAKE, Role.FINANCE)
+
+
+def may_record_payout(reward: Any, user: Any) -> bool:
+    """Finance records payouts, but not of a claim they took for the reporter themselves: the
+    account they typed in is checked by someone else before money goes to it."""
+    claim = getattr(reward, "claim_details", None)  # the reverse one-to-one raises when absent
+    return may_pay(reward, user) and (claim is None or claim.assisted_by_id != user.pk)
+
+
 def may_reverse(reward: Any, user: Any) -> bool:
     return access_for(user).has_bureau_role(Role.FINANCE, Role.REWARD_APPROVER)
 

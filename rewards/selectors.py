@@ -42,6 +42,33 @@ def reward_get(user: Any, reward_id: int) -> Reward:
     return reward
 
 
+def reward_get_for_claim(user: Any, reward_id: int) -> Reward:
+    """A reward staff may take a claim for: what the user may read, and for intake (who reads no
+    rewards otherwise) only rewards on offer, the ones a reporter can come to claim, and those whose
+    claim they took."""
+    rewards = rewards_visible_to(user)
+    if rules.may_assist_claims(user) and not rules.may_read(user):
+        rewards = Reward.objects.filter(Q(state=RewardState.OFFERED) | Q(claim_details__assisted_by=user.pk))
+    reward = (
+        rewards.select_related(
+            "case",
+            "town",
+            "policy",
+            "reporter",
+            "claim_details",
+            "proposed_by",
+            "first_approved_by",
+            "second_approved_by",
+        )
+        .annotate(year=ExtractYear("created_at"))
+        .filter(pk=reward_id)
+        .first()
+    )
+    if reward is None:
+        raise NotFound(_("No reward with this number is visible to you."))
+    return reward
+
+
 def reward_report(user: Any, *, by: list[str], filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Count and amount of rewards grouped by any of town, year (proposed), state and category."""
     columns = [REPORT_DIMENSIONS[name] for name in by]

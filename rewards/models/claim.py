@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +23,16 @@ class RewardClaim(AppendOnlyModel):
     method = models.CharField(_("payment method"), max_length=16, choices=ClaimMethod.choices)
     bank_name = models.CharField(_("bank"), max_length=100, blank=True)
     account = EncryptedTextField(_("account"))
+    # Staff who took the claim in person or on the phone for a reporter who cannot claim online.
+    # They may not also record this reward's payout (rules.may_record_payout): maker-checker.
+    assisted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("claim taken by (empty: the reporter online)"),
+    )
     created_at = models.DateTimeField(_("claimed"), auto_now_add=True)
 
     class Meta:

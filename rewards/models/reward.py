@@ -151,7 +151,7 @@ class Reward(ConcurrentTransitionMixin, models.Model):
     def claim(self) -> None:
         pass
 
-    @transition(field=state, source=RewardState.CLAIMED, target=RewardState.PAID, permission=rules.may_pay)
+    @transition(field=state, source=RewardState.CLAIMED, target=RewardState.PAID, permission=rules.may_record_payout)
     def pay(self) -> None:
         pass
 

@@ -1,6 +1,6 @@
 """Every write to a reward goes through these functions: keyword-only, typed, one transaction each."""
 
-from rewards.services.claims import ClaimDetails, claim_reveal, reward_claim
+from rewards.services.claims import ClaimDetails, claim_reveal, reward_claim, reward_claim_assisted
 from rewards.services.decisions import (
     reward_approve,
     reward_expire,
@@ -25,6 +25,7 @@ __all__ = [
     "reward_approve",
     "reward_calculate",
     "reward_claim",
+    "reward_claim_assisted",
     "reward_expire",
     "reward_offer",
     "reward_pay",

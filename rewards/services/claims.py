@@ -1,4 +1,5 @@
-"""The reporter's claim (receipt + password + identity + payment details) and finance's view of it."""
+"""The reporter's claim (receipt + password or phone + identity + payment details), the claim staff
+take for a reporter who cannot claim online, and finance's view of it."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import IdentityAccess
-from cases.selectors import case_for_receipt
+from cases.selectors import case_for_receipt, case_for_receipt_and_phone
 from config.errors import ApplicationError, Conflict, Forbidden, NotFound
 from rewards.models import ClaimMethod, Reward, RewardClaim, RewardState
-from rewards.rules import may_pay
+from rewards.rules import may_assist_claims, may_pay
 from rewards.services.transitions import run_transition, state_conflict
 
 PURPOSE = "reward_payment"
+ASSISTED_PURPOSE = "reward_assisted_claim"
 
 
 @dataclass(frozen=True)
@@ -30,10 +32,17 @@ class ClaimDetails:
     bank_name: str = ""
 
 
-def claimable_reward(receipt: str, password: str) -> Reward:
-    """The receipt holder's own reward. A wrong receipt, a wrong password, a merged duplicate and a
-    report without a reward all give the same answer, so nothing can be learnt by guessing."""
-    case = case_for_receipt(receipt, password)
+def claimable_reward(receipt: str, *, password: str | None = None, phone: str | None = None) -> Reward:
+    """The receipt holder's own reward, proven by the receipt password or, for reports that have
+    none (SMS, voice), by the phone number the report came from. A wrong receipt, password or
+    number, a merged duplicate and a report without a reward all give the same answer, so nothing
+    can be learnt by guessing."""
+    if password is not None:
+        case = case_for_receipt(receipt, password)
+    elif phone is not None:
+        case = case_for_receipt_and_phone(receipt, phone)
+    else:
+        case = None
     reward = None
     if case is not None:
         reward = (
@@ -43,13 +52,17 @@ def claimable_reward(receipt: str, password: str) -> Reward:
             .first()
         )
     if reward is None:
-        raise NotFound(_("No reward to claim matches this receipt and password."), code="no_reward")
+        message = (
+            _("No reward to claim matches this receipt and phone number.")
+            if password is None
+            else _("No reward to claim matches this receipt and password.")
+        )
+        raise NotFound(message, code="no_reward")
     return reward
 
 
-def reward_claim(*, receipt: str, password: str, details: ClaimDetails) -> Reward:
-    reward = claimable_reward(receipt, password)
-    reporter = reward.reporter
+def _ensure_claimable(reward: Reward, details: ClaimDetails, *, online: bool) -> None:
+    """What any claim needs, online or taken by staff: an open offer, the reporter's own identity."""
     if reward.state == RewardState.OFFERED and reward.claim_by and timezone.localdate() > reward.claim_by:
         raise Conflict(
             _("The claim window closed on %(date)s; this reward can no longer be claimed.")
@@ -58,7 +71,8 @@ def reward_claim(*, receipt: str, password: str, details: ClaimDetails) -> Rewar
         )
     if reward.state != RewardState.OFFERED:
         raise state_conflict(reward, "claim")
-    if reporter.anonymous and not reward.policy.anonymous_claims_allowed:
+    reporter = reward.reporter
+    if online and reporter.anonymous and not reward.policy.anonymous_claims_allowed:
         raise Forbidden(
             _(
                 "Under the current policy, anonymous reports cannot claim a reward online; "
@@ -76,6 +90,8 @@ def reward_claim(*, receipt: str, password: str, details: ClaimDetails) -> Rewar
     if details.method not in ClaimMethod.values:
         raise ApplicationError(_("Choose how to be paid."), code="invalid", fields={"method": [_("Unknown.")]})
 
+
+def _record_claim(reward: Reward, details: ClaimDetails, *, by: Any = None, reason: str = "") -> Reward:
     def prepare(r: Reward) -> None:
         r.claimed_at = timezone.now()
 
@@ -87,11 +103,44 @@ def reward_claim(*, receipt: str, password: str, details: ClaimDetails) -> Rewar
             method=details.method,
             bank_name=details.bank_name,
             account=details.account,
+            assisted_by=by,
         )
-        return {"method": details.method}
+        return {"method": details.method, "assisted": by is not None}
 
     with transaction.atomic():
-        return run_transition(reward.pk, "claim", by=None, prepare=prepare, after=after)
+        return run_transition(reward.pk, "claim", by=by, reason=reason, prepare=prepare, after=after)
+
+
+def reward_claim(
+    *, receipt: str, details: ClaimDetails, password: str | None = None, phone: str | None = None
+) -> Reward:
+    """The reporter claims online with the receipt and either the password or the report's phone."""
+    reward = claimable_reward(receipt, password=password, phone=phone)
+    _ensure_claimable(reward, details, online=True)
+    return _record_claim(reward, details)
+
+
+def reward_claim_assisted(*, reward: Reward, by: Any, details: ClaimDetails, reason: str) -> Reward:
+    """Intake or finance take the claim for a reporter who cannot claim online (no caller ID, a
+    joint reporter, no internet), having checked receipt and identity card in person or on the
+    phone. The look at the reporter's identity is on record like any other, and the milestone on
+    the case timeline names who took the claim and why. Anonymous reports claim here even where
+    the policy refuses them online: the in-person visit is what that policy asks for."""
+    if not may_assist_claims(by):
+        raise Forbidden(_("Only intake and finance take claims for reporters."), code="permission_denied")
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError(
+            _("Give a reason."), code="reason_required", fields={"reason": [_("This field is required.")]}
+        )
+    reward = Reward.objects.select_related("policy", "reporter").get(pk=reward.pk)
+    _ensure_claimable(reward, details, online=False)
+    with transaction.atomic():
+        claimed = _record_claim(reward, details, by=by, reason=reason)
+        IdentityAccess.objects.create(
+            user=by, reporter_id=reward.reporter_id, case_id=reward.case_id, purpose=ASSISTED_PURPOSE, reason=reason
+        )
+    return claimed
 
 
 def claim_reveal(*, reward: Reward, by: Any, reason: str) -> RewardClaim:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from config.errors import ApplicationError, Conflict, Forbidden
 from directory.access import access_for
 from directory.models import Role
+from rewards import rules
 from rewards.models import EntryKind, LedgerEntry, Reward, RewardState
 from rewards.services import ledger
 from rewards.services.transitions import CLAIM_PATH, reward_event, run_transition, state_conflict
@@ -97,6 +98,11 @@ def reward_pay(*, reward: Reward, by: Any, method: str, reference: str, paid_on:
     """Record the payout exactly once: the row lock, the state and the ledger's one-payout-per-reward
     and unique idempotency key constraints each refuse a second one."""
     reference = reference.strip()
+    if rules.may_pay(reward, by) and not rules.may_record_payout(reward, by):
+        raise Forbidden(
+            _("You took this claim for the reporter; another finance officer must record its payout."),
+            code="maker_checker",
+        )
     if paid_on > timezone.localdate():
         raise ApplicationError(
             _("The payment date cannot be in the future."),

@@ -1,12 +1,16 @@
 """``/report/claim/``: the reporter claims an offered reward with a plain HTML form, no login.
 
-Receipt and password are typed again and checked on every POST (the status page's session is not
-trusted for money). Attempts count against the same limits as the claim API, so switching between
-the page and the API buys no extra guesses.
+Receipt and password (or, for reports made without a password, the phone number they came from)
+are typed again and checked on every POST (the status page's session is not trusted for money).
+Attempts count against the same limits as the claim API, so switching between the page and the
+API, or between password and phone, buys no extra guesses.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -36,7 +40,17 @@ def within_claim_limits(request: HttpRequest) -> bool:
     return allowed
 
 
-def _show_refusal(form: ClaimForm, refusal: ApplicationError) -> None:
+def payment_details(data: dict[str, Any]) -> services.ClaimDetails:
+    return services.ClaimDetails(
+        name=data["name"].strip(),
+        id_number=data["id_number"],
+        method=data["method"],
+        account=data["account"],
+        bank_name=data["bank_name"].strip(),
+    )
+
+
+def show_refusal(form: forms.Form, refusal: ApplicationError) -> None:
     """The service's message on the fields it names, or above the form."""
     placed = False
     for field, texts in refusal.fields.items():
@@ -60,17 +74,15 @@ def claim(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _("Too many attempts. Please wait a quarter of an hour and try again."))
         elif form.is_valid():
             data = form.cleaned_data
-            details = services.ClaimDetails(
-                name=data["name"].strip(),
-                id_number=data["id_number"],
-                method=data["method"],
-                account=data["account"],
-                bank_name=data["bank_name"].strip(),
-            )
             try:
-                claimed = services.reward_claim(receipt=data["receipt"], password=data["password"], details=details)
+                claimed = services.reward_claim(
+                    receipt=data["receipt"],
+                    password=data["password"] or None,
+                    phone=data["phone"] or None,
+                    details=payment_details(data),
+                )
             except ApplicationError as refusal:
-                _show_refusal(form, refusal)
+                show_refusal(form, refusal)
     status = 429 if limited else 400 if form.errors else 200
     response = render(request, "rewards/claim.html", {"form": form, "claimed": claimed}, status=status)
     response["Cache-Control"] = "no-store"  # identity and account never stay in a cache

@@ -11,15 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from directory.models import Town
+from rewards.claim_api import ONE_PROOF, PROOF_REQUIRED
 from rewards.models import ClaimMethod, PaymentMethod, RewardState
 from rewards.validators import normalize_bank_card, normalize_id_number, normalize_mobile_payment_account
 
 
-class ClaimForm(forms.Form):
-    """The reporter proves the report is theirs again (receipt + password) with every claim."""
+class PaymentDetailsForm(forms.Form):
+    """Who is paid and where: the reporter's own claim and the claim staff take for them."""
 
-    receipt = forms.CharField(label=_("Receipt number"), max_length=40)
-    password = forms.CharField(label=_("Password"), max_length=128, strip=False, widget=forms.PasswordInput)
     name = forms.CharField(label=_("Your full name"), max_length=50)
     id_number = forms.CharField(label=_("Your ID number"), max_length=30)
     method = forms.ChoiceField(label=_("How to be paid"), choices=ClaimMethod.choices)
@@ -45,6 +44,44 @@ class ClaimForm(forms.Form):
         if method == ClaimMethod.BANK and not data.get("bank_name", "").strip():
             self.add_error("bank_name", _("Name the bank of this card."))
         return data
+
+
+class ClaimForm(PaymentDetailsForm):
+    """The reporter proves the report is theirs again with every claim: receipt and password, or,
+    for a report made without a password (SMS, voice), receipt and the phone number it came from."""
+
+    field_order = ["receipt", "password", "phone"]
+
+    receipt = forms.CharField(label=_("Receipt number"), max_length=40)
+    password = forms.CharField(
+        label=_("Password"), max_length=128, strip=False, widget=forms.PasswordInput, required=False
+    )
+    phone = forms.CharField(
+        label=_("Or: the phone number you reported from"),
+        max_length=32,
+        required=False,
+        help_text=_("Only if you reported by text message or phone call and set no password."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        given = [name for name in ("password", "phone") if data.get(name)]
+        if not given:
+            self.add_error("password", PROOF_REQUIRED)
+        elif len(given) == 2:
+            self.add_error("phone", ONE_PROOF)
+        return data
+
+
+class AssistedClaimForm(PaymentDetailsForm):
+    """Staff type what the reporter shows them; the reason says how the reporter was checked."""
+
+    reason = forms.CharField(
+        label=_("How the reporter was checked"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For example: receipt and identity card seen at the counter."),
+    )
 
 
 class RewardFilterForm(forms.Form):

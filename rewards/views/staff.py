@@ -24,7 +24,8 @@ from directory.access import StaffAccess, access_for
 from directory.models import Role
 from rewards import rules, selectors, services
 from rewards.models import Reward, RewardClaim, RewardState
-from rewards.views.forms import PayoutForm, ReasonForm, RewardFilterForm
+from rewards.views.claim_page import payment_details, show_refusal
+from rewards.views.forms import AssistedClaimForm, PayoutForm, ReasonForm, RewardFilterForm
 
 
 def may_open_rewards(access: StaffAccess) -> bool:
@@ -41,10 +42,12 @@ def available_actions(reward: Reward, user: Any) -> set[str]:
         actions.add("reject")
     if state == RewardState.APPROVED and rules.may_offer(reward, user):
         actions.add("offer")
-    if state == RewardState.CLAIMED and rules.may_pay(reward, user):
+    if state == RewardState.CLAIMED and rules.may_record_payout(reward, user):
         actions.add("pay")
     if state == RewardState.PAID and rules.may_reverse(reward, user):
         actions.add("reverse")
+    if state == RewardState.OFFERED and rules.may_assist_claims(user):
+        actions.add("claim_assisted")
     if state in (RewardState.CLAIMED, RewardState.PAID) and rules.may_pay(reward, user):
         actions.add("reveal")
     return actions
@@ -93,6 +96,7 @@ def _detail(request: HttpRequest, reward_id: int, **extra: Any) -> HttpResponseB
         "actions": available_actions(reward, request.user),
         "reason_form": ReasonForm(),
         "payout_form": PayoutForm(),
+        "assisted_form": extra.pop("assisted_form", None) or AssistedClaimForm(),
         "approver_role": access_for(request.user).has_bureau_role(Role.REWARD_APPROVER),
         **extra,
     }
@@ -150,6 +154,29 @@ def reward_action(request: HttpRequest, reward_id: int, action: str) -> HttpResp
         else:
             messages.success(request, str(DONE[action]))
     return HttpResponseRedirect(reverse("reward", args=[reward_id]))
+
+
+@require_POST
+@staff_page(may_open_rewards)
+def reward_claim_assisted(request: HttpRequest, reward_id: int) -> HttpResponseBase:
+    """Staff take the claim for the reporter in front of them or on the phone. A refused form is
+    shown again with its errors (not redirected), so what was typed is not lost."""
+    reward = selectors.reward_get(request.user, reward_id)
+    form = AssistedClaimForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.reward_claim_assisted(
+                reward=reward, by=request.user, details=payment_details(data), reason=data["reason"]
+            )
+        except ApplicationError as error:
+            show_refusal(form, error)
+        else:
+            messages.success(request, str(_("The claim was recorded for the reporter.")))
+            return HttpResponseRedirect(reverse("reward", args=[reward_id]))
+    response = _detail(request, reward_id, assisted_form=form)
+    response.status_code = 400
+    return response
 
 
 @require_POST
