@@ -117,7 +117,7 @@ def test_the_claim_page_takes_the_phone_number_instead_of_a_password(sms_offered
     assert wrong.status_code == 400
     assert not RewardClaim.objects.exists()
     neither = Client().post("/report/claim/", {**form, "phone": ""})
-    assert neither.status_code == 400 and "phone number you reported from" in neither.content.decode()
+    assert neither.status_code == 400 and "如未设置密码" in neither.content.decode()
     response = Client().post("/report/claim/", form)
     assert response.status_code == 200
     assert 'data-testid="claimed"' in response.content.decode()
