@@ -74,10 +74,19 @@ def test_intake_and_finance_take_the_claim_on_record(offered: Any, api_as: Any, 
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("persona", ["dispatcher", "reward_approver", "bureau_supervisor", "officer", "outsider"])
-def test_other_roles_cannot_take_a_claim(offered: Any, api_as: Any, persona: str) -> None:
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("dispatcher", 403),  # reads rewards, takes no claims
+        ("reward_approver", 403),
+        ("bureau_supervisor", 403),
+        ("officer", 404),  # town staff see no rewards at all
+        ("outsider", 404),
+    ],
+)
+def test_other_roles_cannot_take_a_claim(offered: Any, api_as: Any, persona: str, status: int) -> None:
     response = api_as(persona).post(url(offered.reward), assisted_body(), format="json")
-    assert response.status_code in (403, 404)
+    assert response.status_code == status
     assert offered.reward.state == RewardState.OFFERED
     assert not RewardClaim.objects.exists() and not IdentityAccess.objects.exists()
 
@@ -158,3 +167,15 @@ def test_finance_takes_the_claim_on_the_reward_page(offered: Any, users: Any) ->
     done = page.post(action, assisted_body())
     assert done.status_code == 302
     assert RewardClaim.objects.get().assisted_by == users["finance"]
+
+
+@pytest.mark.django_db
+def test_an_anonymous_caller_without_caller_id_is_paid_through_the_counter(
+    report: Any, users: Any, api_as: Any, national_policy: Any
+) -> None:
+    rep = report(reporter=reporter_create(anonymous=True))
+    flows.offered(rep.reward, users)
+    type(national_policy).objects.filter(pk=national_policy.pk).update(anonymous_claims_allowed=False)
+    response = api_as("intake").post(url(rep.reward), assisted_body(), format="json")
+    assert response.status_code == 201, response.json()
+    assert RewardClaim.objects.get().reward == rep.reward
