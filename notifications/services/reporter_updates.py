@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.utils import formats
 
 from cases.models import Case, CaseEvent, EventKind, Reporter, State
@@ -53,7 +54,11 @@ def _text_for(event: CaseEvent, case: Case) -> tuple[str, str, dict[str, Any]] |
         return "sms/extended", "extension", context
     if event.kind == EventKind.REWARD and event.name in {"offered", "paid"}:
         changes = event.changes or {}
-        context.update(amount=changes.get("amount", ""), claim_deadline=changes.get("claim_deadline", ""))
+        context.update(
+            amount=changes.get("amount", ""),
+            claim_by=changes.get("claim_by", ""),
+            claim_url=settings.PUBLIC_BASE_URL.rstrip("/") + changes.get("claim_path", ""),
+        )
         return f"sms/reward_{event.name}", f"reward_{event.name}", context
     return None
 

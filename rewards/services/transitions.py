@@ -21,7 +21,7 @@ from cases.models import EventKind
 from config.errors import Conflict, Forbidden
 from rewards.models import Reward, RewardState
 
-CLAIM_PATH = "/report/status/"
+CLAIM_PATH = "/report/claim/"
 
 # What to tell someone who tries to move a reward that has already moved on.
 ALREADY = {

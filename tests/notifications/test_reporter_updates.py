@@ -88,7 +88,7 @@ def test_reward_offers_and_payments_are_texted(english_case: Case, django_captur
             case=english_case,
             kind=EventKind.REWARD,
             name="offered",
-            changes={"amount": "500.00", "claim_deadline": "2027-01-28"},
+            changes={"amount": "500.00", "claim_by": "2027-01-28", "claim_path": "/report/claim/"},
         )
         events.record(case=english_case, kind=EventKind.REWARD, name="paid", changes={"amount": "500.00"})
     offered, paid = texts_to(english_case.reporter)
