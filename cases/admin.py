@@ -412,21 +412,7 @@ class CaseEventAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "public", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["case__reference", "name"]
     list_select_related = ["case", "actor"]
-    readonly_fields = (
-        "case",
-        "kind",
-        "name",
-        "actor",
-        "from_state",
-        "to_state",
-        "reason",
-        "text",
-        "changes",
-        "public",
-        "reply_to",
-        "created_at",
-    )
-    fields = readonly_fields
+    readonly_fields = ("created_at",)  # without change permission every other field shows read-only
 
 
 @admin.register(IdentityAccess)
@@ -434,8 +420,7 @@ class IdentityAccessAdmin(ReadOnlyAdmin):
     list_display = ["id", "user", "reporter", "case", "purpose", "created_at"]
     list_filter = ["purpose", ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["user", "reporter", "case"]
-    readonly_fields = ("user", "reporter", "case", "purpose", "reason", "created_at")
-    fields = readonly_fields
+    readonly_fields = ("created_at",)  # without change permission every other field shows read-only
 
 
 # --- working-day calendar ---------------------------------------------------------------------
