@@ -101,6 +101,13 @@ TASKS = {
         "QUEUES": ["default", "sms", "email"],
     }
 }
+# A task RUNNING longer than this lost its worker: the reaper fails it and enqueues it again.
+TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 900)
+# Durable reactions to case events (cases/dispatch.py): tries of a failing handler, first back-off.
+CASE_EVENT_DISPATCH = {
+    "max_attempts": env_int("EVENT_HANDLER_MAX_ATTEMPTS", 5),
+    "retry_base_seconds": env_int("EVENT_HANDLER_RETRY_BASE_SECONDS", 30),
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
