@@ -58,8 +58,12 @@ class CaseEventOutput(serializers.ModelSerializer[CaseEvent]):
 
 
 class CaseListOutput(serializers.ModelSerializer[Case]):
-    town: serializers.SlugRelatedField[Town] = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    suggested_town: serializers.SlugRelatedField[Town] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    town: serializers.SlugRelatedField[Town] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+    suggested_town: serializers.SlugRelatedField[Town] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     overdue = serializers.SerializerMethodField()
 
     class Meta:
@@ -87,7 +91,7 @@ class CaseListOutput(serializers.ModelSerializer[Case]):
 class CaseDetailOutput(CaseListOutput):
     reporter = ReporterMaskedOutput(read_only=True)
     merged_into: serializers.SlugRelatedField[Case] = serializers.SlugRelatedField(
-        slug_field="reference", read_only=True
+        slug_field="reference", read_only=True, allow_null=True
     )
     overdue_workdays = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()

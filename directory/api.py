@@ -17,7 +17,7 @@ class TownOutput(serializers.ModelSerializer[Town]):
 
 class EnterpriseOutput(serializers.ModelSerializer[Enterprise]):
     town: serializers.SlugRelatedField[Town] = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    park: serializers.StringRelatedField[Park] = serializers.StringRelatedField()
+    park: serializers.StringRelatedField[Park] = serializers.StringRelatedField(allow_null=True)
     high_risk = serializers.BooleanField(read_only=True)
 
     class Meta:
