@@ -8,8 +8,9 @@ class RewardsConfig(AppConfig):
 
     def ready(self) -> None:
         from cases import events
-        from rewards import report_section
+        from rewards import dashboard_panel, report_section
         from rewards.handlers import on_case_event
 
         events.subscribe(on_case_event)
         report_section.install()
+        dashboard_panel.install()

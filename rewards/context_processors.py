@@ -19,4 +19,4 @@ def reward_navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not rules.may_read(user):
         return {}
-    return {"reward_nav_links": [(reverse("rewards"), _("Rewards")), (reverse("reward-figures"), _("Reward figures"))]}
+    return {"reward_nav_links": [(reverse("rewards"), _("Rewards"))]}

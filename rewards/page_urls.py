@@ -2,12 +2,11 @@
 
 from django.urls import URLPattern, URLResolver, path, re_path
 
-from rewards.views import claim_page, figures, staff
+from rewards.views import claim_page, staff
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("report/claim/", claim_page.claim, name="reward-claim-page"),
     path("rewards/", staff.reward_list, name="rewards"),
-    path("rewards/figures/", figures.figures, name="reward-figures"),
     path("rewards/<int:reward_id>/", staff.reward_detail, name="reward"),
     path("rewards/<int:reward_id>/claim-assisted/", staff.reward_claim_assisted, name="reward-claim-assisted-page"),
     path("rewards/<int:reward_id>/reveal/", staff.reward_reveal, name="reward-reveal"),

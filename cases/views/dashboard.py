@@ -20,6 +20,7 @@ from cases.statistics import selectors as stats
 from cases.statistics.exports import csv_stream, xlsx_file
 from cases.statistics.figures import NO_INDUSTRY, NO_TOWN
 from cases.statistics.monthly_report import XLSX_CONTENT_TYPE, parse_month, report_bytes
+from cases.statistics.panels import dashboard_panels
 from cases.views.access import may_see_dashboard, render_page, staff_page
 from cases.views.forms import DashboardFilterForm
 from directory.access import StaffAccess, access_for
@@ -95,6 +96,7 @@ def dashboard(request: HttpRequest) -> HttpResponseBase:
             ],
             "total": stats.district_total(rows),
             "breakdowns": [_breakdown_table(d, period, town_ids) for d in ("channel", "category", "industry")],
+            "panels": dashboard_panels(request.user, period, town.pk if town else None),
             "export_query": "&".join(f"{k}={v}" for k, v in export_query.items()),
             "filter_errors": form.errors if form.is_bound else {},
             "monthly_report": may_send_monthly_report(access_for(request.user)),

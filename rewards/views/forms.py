@@ -109,9 +109,3 @@ class PayoutForm(forms.Form):
         kwargs.setdefault("initial", {"idempotency_key": uuid.uuid4().hex, "paid_on": timezone.localdate()})
         super().__init__(*args, **kwargs)
 
-
-class FiguresForm(forms.Form):
-    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, required=False)
-    town = forms.ModelChoiceField(
-        label=_("Paying department"), queryset=Town.objects.order_by("name"), required=False, empty_label=_("All")
-    )

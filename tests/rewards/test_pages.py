@@ -1,5 +1,6 @@
 """Reward pages: the reporter's claim form (/report/claim/, linked from /report/status/) and the
-bureau's /rewards/, /rewards/<id>/ and /rewards/figures/, for every persona."""
+bureau's /rewards/ and /rewards/<id>/, for every persona (the figures are on the dashboard:
+test_dashboard_figures.py)."""
 
 from __future__ import annotations
 
@@ -166,7 +167,7 @@ def test_the_claim_page_needs_no_receipt_in_the_address(offered: Any) -> None:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", PERSONAS)
-@pytest.mark.parametrize("page", ["/rewards/", "/rewards/figures/", "detail"])
+@pytest.mark.parametrize("page", ["/rewards/", "detail"])
 def test_each_persona_opens_exactly_the_reward_pages_of_its_role(
     report: Any, users: Any, persona: str, page: str
 ) -> None:
@@ -176,7 +177,7 @@ def test_each_persona_opens_exactly_the_reward_pages_of_its_role(
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/rewards/", "/rewards/figures/", "/rewards/1/"])
+@pytest.mark.parametrize("path", ["/rewards/", "/rewards/1/"])
 def test_anonymous_visitors_are_sent_to_the_login(path: str) -> None:
     response = Client().get(path)
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
@@ -193,7 +194,7 @@ def test_money_pages_need_the_second_factor(users: Any) -> None:
 @pytest.mark.parametrize(("persona", "linked"), [("finance", True), ("reward_approver", True), ("officer", False)])
 def test_the_navigation_links_the_reward_pages_for_bureau_readers(users: Any, persona: str, linked: bool) -> None:
     page = page_text(verified_client(users[persona]).get("/staff/", follow=True))
-    assert ('href="/rewards/"' in page and 'href="/rewards/figures/"' in page) is linked
+    assert ('href="/rewards/"' in page) is linked
 
 
 @pytest.mark.django_db
@@ -373,28 +374,6 @@ def test_an_unknown_reward_and_an_unknown_action_are_not_found(users: Any) -> No
     client = verified_client(users["finance"])
     assert client.get("/rewards/999999/").status_code == 404
     assert client.post("/rewards/1/explode/").status_code == 404
-
-
-# --- the figures panel --------------------------------------------------------------------------
-
-
-@pytest.mark.django_db
-def test_the_figures_count_offers_claims_and_payouts_by_month_and_budget_per_department(
-    report: Any, users: Any
-) -> None:
-    paid, offered_only = report(), report()
-    flows.paid(paid.reward, paid.receipt, users)
-    flows.offered(offered_only.reward, users)
-    today = timezone.localdate()
-    page = page_text(verified_client(users["bureau_supervisor"]).get("/rewards/figures/", {"year": today.year}))
-    row = re.search(rf"<th scope=\"row\">{today:%Y-%m}</th>(.*?)</tr>", page, re.S)
-    assert row, page
-    cells = re.findall(r"<td>([^<]*)</td>", row.group(1))
-    assert cells == ["2", "1000.00", "1", "500.00", "1", "500.00"]
-    budget = re.search(r'data-testid="reward-budget">(.*?)</table>', page, re.S)
-    assert budget and "甲镇" in budget.group(1) and "1000.00" in budget.group(1)
-    empty = page_text(verified_client(users["finance"]).get("/rewards/figures/", {"year": today.year - 3}))
-    assert "1000.00" not in empty
 
 
 @pytest.mark.django_db
