@@ -1,6 +1,7 @@
 """ASGI entry point: HTTP through Django, websockets through Channels (``/ws/…``).
 
-Websockets: origin checked against ALLOWED_HOSTS, then the session cookie, then an optional
+Websockets: a request id for the connection's log lines and a count of open sockets, then the
+origin checked against ALLOWED_HOSTS, then the session cookie, then an optional
 single-use ``?ticket=`` from ``POST /api/v1/live/ticket/`` for API clients.
 """
 
@@ -23,14 +24,18 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from config.metrics import WebsocketMetricsMiddleware  # noqa: E402
+from config.request_id import WebsocketRequestIdMiddleware  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from notifications.auth import TicketAuthMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(TicketAuthMiddleware(URLRouter(websocket_urlpatterns)))
+        "websocket": WebsocketRequestIdMiddleware(
+            WebsocketMetricsMiddleware(
+                AllowedHostsOriginValidator(AuthMiddlewareStack(TicketAuthMiddleware(URLRouter(websocket_urlpatterns))))
+            )
         ),
     }
 )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from ipaddress import ip_network
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
 from config.env import database_from_url, env_bool, env_int, env_list, env_str
+from config.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -43,6 +45,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.request_id.RequestIdMiddleware",
+    "config.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -197,9 +201,10 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-}
+# /metrics answers a bearer token or a client address in these networks (docs/deployment.md).
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = [ip_network(value, strict=False) for value in env_list("METRICS_ALLOWED_IPS", [])]
+
+# Readable lines by default; production switches to one JSON object per line (config/logging.py).
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOGGING = logging_config(json_lines=env_bool("LOG_JSON", False), level=LOG_LEVEL)

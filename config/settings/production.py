@@ -7,10 +7,13 @@ missing, instead of failing on the first report (docs/deployment.md, .env.exampl
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int
+from config.logging import logging_config
 from config.settings.base import *  # noqa: F403
-from config.settings.base import ALLOWED_HOSTS, DATABASES, FIELD_ENCRYPTION_KEYS, REDIS_URL
+from config.settings.base import ALLOWED_HOSTS, DATABASES, FIELD_ENCRYPTION_KEYS, LOG_LEVEL, REDIS_URL
 
 DEBUG = False
+# One JSON object per line on stdout, with the request id, for the log shipper.
+LOGGING = logging_config(json_lines=env_bool("LOG_JSON", True), level=LOG_LEVEL)
 
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is required: the host names this service answers to.")
