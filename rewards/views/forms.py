@@ -102,10 +102,10 @@ class PayoutForm(forms.Form):
 
     method = forms.ChoiceField(label=_("Paid by"), choices=PaymentMethod.choices)
     reference = forms.CharField(label=_("Payment reference"), max_length=100)
-    paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
+    # A date input takes only ISO dates: the Chinese date format would leave it empty (and required).
+    paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"idempotency_key": uuid.uuid4().hex, "paid_on": timezone.localdate()})
         super().__init__(*args, **kwargs)
-

@@ -228,10 +228,10 @@ def test_the_detail_shows_the_working_and_the_buttons_each_role_may_use_now(repo
 
     response = approver.post(f"/rewards/{reward.pk}/approve/", follow=True, **EN)
     assert "Approval recorded." in messages_of(response)
-    assert buttons(response) == {"offer"}
+    assert buttons(response) == {"offer", "withdraw"}
     response = approver.post(f"/rewards/{reward.pk}/offer/", follow=True, **EN)
     assert "The reward was offered to the reporter." in messages_of(response)
-    assert fresh(reward).state == RewardState.OFFERED and buttons(response) == set()
+    assert fresh(reward).state == RewardState.OFFERED and buttons(response) == {"withdraw"}
 
 
 @pytest.mark.django_db
@@ -290,6 +290,15 @@ def test_a_double_submitted_payout_pays_once(report: Any, users: Any) -> None:
     assert LedgerEntry.objects.filter(reward=rep.reward, kind=EntryKind.PAYOUT).count() == 1
     assert fresh(rep.reward).state == RewardState.PAID
     assert buttons(second) == {"reverse", "reveal"}
+
+
+@pytest.mark.django_db
+def test_the_payout_form_fills_in_today_in_chinese_too(report: Any, users: Any) -> None:
+    """A date input takes only ISO dates; Chinese "2026/11/29" would leave the required field empty."""
+    rep = report()
+    flows.claimed(rep.reward, rep.receipt, users)
+    form = page_text(verified_client(users["finance"]).get(f"/rewards/{rep.reward.pk}/"))  # zh-hans by default
+    assert f'name="paid_on" value="{timezone.localdate().isoformat()}"' in form
 
 
 @pytest.mark.django_db
