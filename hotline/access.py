@@ -7,6 +7,8 @@ look the same apart from the throttle's own message, so nobody learns whether a 
 
 from __future__ import annotations
 
+import hmac
+
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -17,11 +19,29 @@ from config import ratelimit
 from config.crypto import blind_index
 from config.errors import ApplicationError, NotFound
 from hotline import conf
+from hotline.models import InboundReport
+from hotline.services.inbound import inbound_for_receipt, payload_of
 
 
 class TooManyTries(ApplicationError):
     status_code = 429
     code = "rate_limited"
+
+
+class StillRegistering(ApplicationError):
+    """The receipt and password are right, but the worker has not built the case yet."""
+
+    status_code = 409
+    code = "being_registered"
+
+
+def _waiting_for(digits: str, password: str) -> bool:
+    """True when the receipt belongs to a mailbox report still waiting for its case, and the password is its own."""
+    inbound = inbound_for_receipt(digits)
+    if inbound is None or inbound.status != InboundReport.Status.PENDING:
+        return False
+    chosen = str(payload_of(inbound).get("password", ""))
+    return bool(chosen) and hmac.compare_digest(chosen.encode(), password.encode())
 
 
 def address_key(request: HttpRequest) -> str:
@@ -40,6 +60,10 @@ def case_for_reporter(request: HttpRequest, receipt: str, password: str) -> Case
     if digits is not None:
         throttle("lookup_receipt", receipt_index(digits))
     case = case_for_receipt(receipt, password)
+    if case is None and digits is not None and _waiting_for(digits, password):
+        raise StillRegistering(
+            _("Your report has been received and is being registered. Please try again in a minute.")
+        )
     if case is None:
         raise NotFound(
             _("The receipt or the password is not right."),

@@ -22,7 +22,14 @@ from directory.access import access_for
 from directory.models import Enterprise, Role, Town
 from hotline.access import address_key, case_for_reporter, throttle
 from hotline.selectors import report_status
-from hotline.services.mailbox import ReporterDetails, Upload, WrittenReport, report_followup, report_submit
+from hotline.services.mailbox import (
+    ReporterDetails,
+    Upload,
+    WrittenReport,
+    mailbox_submit,
+    report_followup,
+    report_submit,
+)
 
 PARSERS = [JSONParser, MultiPartParser, FormParser]
 STAFF_CHANNELS = [Channel.LETTER, Channel.VISIT, Channel.OPERATOR_CALL]
@@ -120,14 +127,13 @@ class ReportSubmitApi(PublicApi):
         given = MailboxInput(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
-        new = report_submit(
+        receipt = mailbox_submit(
             report=written_report(data),
             reporter=reporter_details(data),
             password=data["password"],
             uploads=uploads_from(request),
-            channel=Channel.WEB,
         )
-        return Response(receipt_body(new.receipt), status=status.HTTP_201_CREATED)
+        return Response(receipt_body(receipt), status=status.HTTP_201_CREATED)
 
 
 class ReceiptInput(serializers.Serializer[Any]):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Attachment, Case
+from cases.models import Attachment, Case, Channel
 from config.crypto import EncryptedTextField
 
 
@@ -32,6 +33,55 @@ class TwilioDelivery(models.Model):
 
     def __str__(self) -> str:
         return self.sid
+
+
+class InboundReport(models.Model):
+    """A report stored at the door, before its case exists: the webhook or form commits this row and
+    its build task together, answers at once, and the task worker builds the case from it.
+
+    ``sid`` (MessageSid) makes a redelivered SMS replay ``reply`` instead of reporting twice; an SMS
+    that asks for nothing to be built (a status query, STOP, a refusal) is kept as ``answered`` for
+    the same reason. ``receipt_index`` is the hash of the receipt the reply already gave, so the
+    receipt works before the case is built. ``payload`` (encrypted JSON) holds what the reporter
+    sent, the mailbox password included; it is emptied once the case is built.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be registered")
+        BUILT = "built", _("Registered as a case")
+        ANSWERED = "answered", _("Answered, nothing to register")
+
+    sid = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    receipt_index = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    sender_index = models.CharField(max_length=64, blank=True, editable=False)
+    payload = EncryptedTextField(blank=True)
+    reply = EncryptedTextField(blank=True)
+    # Set when the reply told the reporter that this message joins an earlier report.
+    join_case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    join_inbound = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    built_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inbound report")
+        verbose_name_plural = _("inbound reports")
+        indexes = [
+            # The one lookup an SMS makes to choose its reply: this number's latest waiting report.
+            models.Index(
+                fields=["sender_index", "-created_at"],
+                name="hotline_inbound_pending_sender",
+                condition=models.Q(status="pending"),
+            ),
+            models.Index(fields=["status", "created_at"], name="hotline_inbound_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.pk}"
 
 
 class RemoteMedia(models.Model):

@@ -71,9 +71,15 @@ def case_create(
     enterprise_name: str = "",
     password: str = "",
     entered_by: Any = None,
+    receipt_hash: str = "",
 ) -> NewCase:
-    """Store a new report in ``received`` with its decision deadline, and return its receipt once."""
-    receipt = new_receipt()
+    """Store a new report in ``received`` with its decision deadline, and return its receipt once.
+
+    ``receipt_hash`` is the ``receipt_index`` of a receipt the reporter was already given (intake that
+    answers before the case is built); the receipt itself is then unknown here and ``NewCase.receipt``
+    is empty. Otherwise a new receipt is drawn.
+    """
+    receipt = "" if receipt_hash else new_receipt()
     with transaction.atomic():
         deadline = decision_deadline(timezone.localdate())
         case = _create_with_unique_reference(
@@ -85,7 +91,7 @@ def case_create(
             suggested_town=suggested_town or (enterprise.town if enterprise else None),
             enterprise=enterprise,
             enterprise_name=enterprise_name or (enterprise.name if enterprise else ""),
-            receipt_index=receipt_index(receipt),
+            receipt_index=receipt_hash or receipt_index(receipt),
             receipt_password=hash_password(password) if password else "",
             entered_by=entered_by,
             due_date=deadline.date,

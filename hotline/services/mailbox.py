@@ -1,12 +1,14 @@
-"""The web mailbox, Open311 and staff entry: a written report with files becomes a case in one transaction.
+"""The web mailbox, Open311 and staff entry: a written report with files becomes a case.
 
 Every file is checked (type by content, size, count) before anything is written, so a refused
-upload leaves no case, no reporter and no attachment behind.
+upload leaves no case, no reporter and no attachment behind. The public mailbox answers from the
+door (``mailbox_submit``: one stored row, the case built by the task worker); staff entry and Open311
+build the case in the request (``report_submit``), since their callers want the case reference.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,14 +17,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cases import services
-from cases.models import Attachment, Case, CaseEvent, EventKind
+from cases.models import Attachment, Case, CaseEvent, Channel, EventKind
 from cases.phones import normalize_phone
+from cases.receipts import new_receipt
 from cases.services.intake import NewCase
 from config.errors import ApplicationError
 from directory.models import Enterprise, Town
 from hotline import conf
 from hotline.services.common import clean_text
-from hotline.services.media import FileKind, attachment_store, check_file
+from hotline.services.inbound import Arrival, inbound_store
+from hotline.services.media import (
+    FileKind,
+    attachment_store,
+    check_file,
+    evidence_removed_on_failure,
+    evidence_store,
+)
 
 MIN_PASSWORD_LENGTH = 6
 
@@ -81,6 +91,55 @@ def _phone(raw: str) -> str:
         raise ApplicationError(_("The phone number is not valid."), fields={"phone": list(error.messages)}) from None
 
 
+def _reporter_fields(reporter: ReporterDetails) -> dict[str, Any]:
+    """What ``cases.services.reporter_create`` stores: nothing but the language for an anonymous report."""
+    named = not reporter.anonymous
+    return {
+        "name": reporter.name[:100] if named else "",
+        "phone": _phone(reporter.phone) if named else "",
+        "email": reporter.email[:200] if named else "",
+        "id_number": reporter.id_number[:32] if named else "",
+        "anonymous": reporter.anonymous,
+        "language": reporter.language,
+    }
+
+
+def mailbox_submit(*, report: WrittenReport, reporter: ReporterDetails, password: str, uploads: list[Upload]) -> str:
+    """Store a public mailbox report at the door and return its receipt (shown once).
+
+    The request checks everything, writes the encrypted originals and commits one row plus its build
+    task; the worker builds reporter, case, attachments and hashes the password (``cases.receipts``).
+    """
+    description = clean_text(report.description)
+    checked = uploads_check(uploads)
+    password = password_check(password, required=True)
+    person = _reporter_fields(reporter)
+    receipt = new_receipt()
+    with evidence_removed_on_failure():
+        evidence = [
+            asdict(evidence_store(content=upload.content, kind=kind, original_name=upload.name))
+            for upload, kind in checked
+        ]
+        inbound_store(
+            Arrival(
+                channel=Channel.WEB,
+                receipt=receipt,
+                payload={
+                    "description": description,
+                    "category": report.category,
+                    "town": report.town.pk if report.town else None,
+                    "enterprise": report.enterprise.pk if report.enterprise else None,
+                    "enterprise_name": report.enterprise_name.strip()[:200],
+                    "address": report.address.strip()[:300],
+                    "reporter": person,
+                    "password": password,
+                    "evidence": evidence,
+                },
+            )
+        )
+    return receipt
+
+
 def report_submit(
     *,
     report: WrittenReport,
@@ -95,16 +154,9 @@ def report_submit(
     description = clean_text(report.description)
     checked = uploads_check(uploads)
     password = password_check(password, required=password_required)
-    phone = "" if reporter.anonymous else _phone(reporter.phone)
-    with transaction.atomic():
-        person = services.reporter_create(
-            name="" if reporter.anonymous else reporter.name[:100],
-            phone=phone,
-            email="" if reporter.anonymous else reporter.email[:200],
-            id_number="" if reporter.anonymous else reporter.id_number[:32],
-            anonymous=reporter.anonymous,
-            language=reporter.language,
-        )
+    person_fields = _reporter_fields(reporter)
+    with evidence_removed_on_failure(), transaction.atomic():
+        person = services.reporter_create(**person_fields)
         new = services.case_create(
             channel=channel,
             reporter=person,
@@ -136,7 +188,7 @@ def report_followup(*, case: Case, text: str, uploads: list[Upload], question_id
             )
     if not text:
         text = ngettext("[%(count)s file added]", "[%(count)s files added]", len(uploads)) % {"count": len(uploads)}
-    with transaction.atomic():
+    with evidence_removed_on_failure(), transaction.atomic():
         event = services.case_followup_add(case=case, text=text, reply_to=question)
         for upload, kind in checked:
             attachment_store(

@@ -10,9 +10,15 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import cast
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db.models import FileField
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
@@ -117,6 +123,105 @@ def stripped_copy(content: bytes, kind: FileKind) -> bytes | None:
         return out.getvalue()
 
 
+@dataclass(frozen=True)
+class StoredEvidence:
+    """An encrypted original already in storage, waiting to become an attachment (JSON-friendly)."""
+
+    name: str  # storage name of the encrypted file
+    original_name: str
+    content_type: str
+    kind: str
+    extension: str
+    size: int
+    sha256: str
+
+
+_written: ContextVar[list[str] | None] = ContextVar("evidence_written", default=None)
+
+
+@contextmanager
+def evidence_removed_on_failure() -> Iterator[None]:
+    """Delete the files written inside the block if it fails: storage has no rollback, so a database
+    write that fails after the file was saved would otherwise leave an orphan (an encrypted original
+    no row points to). Put it outside the ``transaction.atomic()`` so a failed commit counts too."""
+    if _written.get() is not None:  # an outer block already watches
+        yield
+        return
+    written: list[str] = []
+    token = _written.set(written)
+    try:
+        yield
+    except BaseException:
+        for name in written:
+            default_storage.delete(name)
+        raise
+    finally:
+        _written.reset(token)
+
+
+def _save(field_name: str, name: str, content: bytes) -> str:
+    field = cast(FileField, Attachment._meta.get_field(field_name))
+    # upload_to is a date pattern, so no instance is needed to name the file.
+    path = field.generate_filename(None, name)  # type: ignore[arg-type]
+    stored = field.storage.save(path, ContentFile(content))
+    written = _written.get()
+    if written is not None:
+        written.append(stored)
+    return stored
+
+
+def evidence_store(*, content: bytes, kind: FileKind, original_name: str = "") -> StoredEvidence:
+    """Write the original, encrypted, before any row points to it."""
+    digest = hashlib.sha256(content).hexdigest()
+    name = _save("original_file", f"{digest[:24]}.{kind.extension}.enc", fernet().encrypt(content))
+    return StoredEvidence(
+        name=name,
+        original_name=original_name[:200],
+        content_type=kind.content_type,
+        kind=kind.kind,
+        extension=kind.extension,
+        size=len(content),
+        sha256=digest,
+    )
+
+
+def attachment_from_evidence(
+    *,
+    case: Case,
+    evidence: StoredEvidence,
+    source: str,
+    content: bytes | None = None,
+    duration_seconds: int | None = None,
+    transcript_status: str = "",
+) -> Attachment:
+    """The attachment row for a stored original, with the stripped copy staff see for photos.
+
+    ``content`` is the original in clear when the caller still has it; otherwise it is decrypted.
+    """
+    attachment = Attachment(
+        case=case,
+        source=source,
+        original_name=evidence.original_name,
+        content_type=evidence.content_type,
+        size=evidence.size,
+        sha256=evidence.sha256,
+        duration_seconds=duration_seconds,
+        transcript_status=transcript_status,
+    )
+    attachment.original_file.name = evidence.name
+    kind = FileKind(evidence.content_type, evidence.kind, evidence.extension)
+    if kind.kind == "image" and kind.content_type != "image/heic":
+        if content is None:
+            with attachment.original_file.open("rb") as stored:
+                content = fernet().decrypt(stored.read())
+        display = stripped_copy(content, kind)
+        if display is not None:
+            extension = "jpg" if kind.content_type == "image/jpeg" else "png"
+            attachment.display_file.name = _save("display_file", f"{evidence.sha256[:24]}.{extension}", display)
+    attachment.save()
+    return attachment
+
+
 def attachment_store(
     *,
     case: Case,
@@ -127,24 +232,16 @@ def attachment_store(
     duration_seconds: int | None = None,
     transcript_status: str = "",
 ) -> Attachment:
-    """Keep the original encrypted (evidence) and, for photos, a stripped copy for staff."""
-    digest = hashlib.sha256(content).hexdigest()
-    attachment = Attachment(
+    """Keep the original encrypted (evidence) and, for photos, a stripped copy for staff.
+
+    Call it inside ``evidence_removed_on_failure()`` so a failed transaction leaves no file behind.
+    """
+    evidence = evidence_store(content=content, kind=kind, original_name=original_name)
+    return attachment_from_evidence(
         case=case,
+        evidence=evidence,
         source=source,
-        original_name=original_name[:200],
-        content_type=kind.content_type,
-        size=len(content),
-        sha256=digest,
+        content=content,
         duration_seconds=duration_seconds,
         transcript_status=transcript_status,
     )
-    attachment.original_file.save(
-        f"{digest[:24]}.{kind.extension}.enc", ContentFile(fernet().encrypt(content)), save=False
-    )
-    display = stripped_copy(content, kind)
-    if display is not None:
-        extension = "jpg" if kind.content_type == "image/jpeg" else "png"
-        attachment.display_file.save(f"{digest[:24]}.{extension}", ContentFile(display), save=False)
-    attachment.save()
-    return attachment

@@ -19,7 +19,7 @@ from cases.models import Attachment
 from config import twilio
 from config.errors import ApplicationError
 from hotline.models import RemoteMedia
-from hotline.services.media import attachment_store, check_file
+from hotline.services.media import attachment_store, check_file, evidence_removed_on_failure
 from hotline.services.transcripts import transcript_apply
 
 logger = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def remote_media_fetch(media_id: int) -> RemoteMedia:
         media.save(update_fields=["attempts", "last_error", "status"])
         logger.warning("Remote media %s refused: %s", media.pk, refusal.code)
         return media
-    with transaction.atomic():
+    with evidence_removed_on_failure(), transaction.atomic():
         locked = RemoteMedia.objects.select_for_update().get(pk=media.pk)
         if locked.status == RemoteMedia.Status.STORED:
             return locked

@@ -1,35 +1,35 @@
 """Incoming SMS/MMS: open a case, join one, or answer a status query — exactly once per MessageSid.
 
-Everything, including the reply, is stored in one transaction before Twilio hears back, so a
-redelivered message finds its delivery row and gets the very same reply without a second case.
+The message and its reply are committed in one ``InboundReport`` row before Twilio hears back, so a
+redelivered message finds the row and gets the very same reply without a second case; the case
+itself is built by the task worker (``hotline.services.registration``).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
-from cases import selectors, services
-from cases.models import Attachment, Case, Channel, Reporter
+from cases import selectors
+from cases.models import Case, Channel, Reporter
 from cases.models.reporter import phone_index
 from cases.models.states import OPEN_STATES
 from cases.phones import normalize_phone
-from cases.receipts import format_receipt
+from cases.receipts import format_receipt, new_receipt, parse_receipt
 from config.errors import ApplicationError
 from directory.models import Town
 from hotline import conf
-from hotline.models import TwilioDelivery
+from hotline.models import InboundReport
 from hotline.selectors import public_status_line
-from hotline.services.common import clean_text, language_of, remote_media_add, town_by_keyword, town_keywords
-from hotline.services.deliveries import delivery_claim
+from hotline.services.common import clean_text, language_of, town_by_keyword, town_keywords
+from hotline.services.inbound import Arrival, Join, inbound_for_receipt, inbound_store, pending_from_sender
 from notifications.services import reporter_opt_out
 
 # "CX 1234 5678 …" or "查询" alone; "查询到某厂…" is a report that happens to start with the word.
@@ -53,79 +53,82 @@ class IncomingSms:
 @dataclass(frozen=True)
 class SmsOutcome:
     reply: str
-    case: Case | None
+    inbound: InboundReport
     repeated: bool = False
 
 
 def sms_receive(message: IncomingSms) -> SmsOutcome:
-    """Handle one inbound message and return the reply to send (TwiML ``<Message>``)."""
+    """Handle one inbound message and return the reply to send (TwiML ``<Message>``).
+
+    The reply is chosen from cheap reads; then the message, the reply and (for a report) its build
+    task are committed in one row, once per MessageSid. The case is built by the task worker.
+    """
     language = language_of(message.body)
-    with transaction.atomic():
-        delivery, created = delivery_claim(sid=message.message_sid, kind=TwilioDelivery.Kind.SMS)
-        if not created:
-            return SmsOutcome(reply=delivery.reply, case=delivery.case, repeated=True)
-        with translation.override(language):
-            try:
-                with transaction.atomic():
-                    case, reply = _handle(message, language)
-            except ApplicationError as refusal:
-                case, reply = None, refusal.message
-        delivery.case = case
-        delivery.reply = reply
-        delivery.save(update_fields=["case", "reply"])
-    return SmsOutcome(reply=reply, case=case)
+    with translation.override(language):
+        try:
+            arrival = _arrival(message, language)
+        except ApplicationError as refusal:
+            arrival = Arrival(channel=Channel.SMS, reply=refusal.message, build=False)
+    arrival.sid = message.message_sid
+    inbound, created = inbound_store(arrival)
+    return SmsOutcome(reply=inbound.reply, inbound=inbound, repeated=not created)
 
 
-def _handle(message: IncomingSms, language: str) -> tuple[Case | None, str]:
+def _arrival(message: IncomingSms, language: str) -> Arrival:
     try:
         sender = normalize_phone(message.sender)
     except ValidationError:
         raise ApplicationError(_("We could not read the number you texted from; please call the hotline.")) from None
     body = message.body
     if _STOP.match(body) or _START.match(body):
-        return None, _texts_switch(sender, stop=bool(_STOP.match(body)))
+        return Arrival(channel=Channel.SMS, reply=_texts_switch(sender, stop=bool(_STOP.match(body))), build=False)
     query = _STATUS_QUERY.match(body)
     if query:
-        return None, _status_reply(query.group(2))
+        return Arrival(channel=Channel.SMS, reply=_status_reply(query.group(2)), build=False)
 
     forced_new = _NEW_REPORT.match(body)
     if forced_new:
         body = body[forced_new.end() :]
     text = clean_text(body, field="Body", required=not message.media_urls)
-    town, town_note = _town_from(text)
+    payload: dict[str, Any] = {"sender": sender, "text": text, "media": message.media_urls, "language": language}
 
     quoted = _RECEIPT_IN_TEXT.search(text)
     if quoted and not forced_new:
-        case = selectors.case_for_receipt(quoted.group(1))
-        if case is None:
+        digits = quoted.group(1).replace(" ", "").replace("-", "")
+        target = _receipt_target(digits)
+        if target is None:
             raise ApplicationError(
                 _(
                     "No report has the receipt in your message. Nothing was saved; "
                     "check the number, or start with NEW to send a separate report."
                 )
             )
-        case = _surviving(case)
-        _add_to(case, text, message)
-        return case, _("Added to your report with receipt %(receipt)s. Thank you.") % {
-            "receipt": format_receipt(quoted.group(1).replace(" ", "").replace("-", ""))
-        }
+        reply = _("Added to your report with receipt %(receipt)s. Thank you.") % {"receipt": format_receipt(digits)}
+        return Arrival(channel=Channel.SMS, reply=reply, payload=payload, join=target)
 
-    recent = None if forced_new else _recent_case(sender)
+    index = phone_index(sender)
+    recent = None if forced_new else _recent_report(index)
     if recent is not None:
-        _add_to(recent, text, message)
-        opened = date_format(timezone.localtime(recent.created_at), "SHORT_DATETIME_FORMAT")
-        return recent, _(
+        target, opened_at = recent
+        opened = date_format(timezone.localtime(opened_at), "SHORT_DATETIME_FORMAT")
+        reply = _(
             "Added to the report you sent at %(time)s. To send a separate report instead, start your message with NEW."
         ) % {"time": opened}
+        return Arrival(channel=Channel.SMS, reply=reply, payload=payload, join=target)
 
-    reporter = services.reporter_find_by_phone(sender) or services.reporter_create(phone=sender, language=language)
-    new = services.case_create(channel=Channel.SMS, reporter=reporter, description=text, suggested_town=town)
-    _media(new.case, message)
+    town, town_note = _town_from(text)
+    receipt = new_receipt()
     reply = _(
         "Report received. Your receipt: %(receipt)s. Keep it safe. To add details, reply to this number; "
         "to check progress, text CX and the receipt."
-    ) % {"receipt": format_receipt(new.receipt)}
-    return new.case, " ".join(filter(None, [reply, town_note]))
+    ) % {"receipt": format_receipt(receipt)}
+    return Arrival(
+        channel=Channel.SMS,
+        reply=" ".join(filter(None, [reply, town_note])),
+        receipt=receipt,
+        sender_index=index,  # only new reports: later texts from the number join them
+        payload={**payload, "town": town.pk if town else None},
+    )
 
 
 def _town_from(text: str) -> tuple[Town | None, str]:
@@ -166,6 +169,12 @@ def _texts_switch(sender: str, *, stop: bool) -> str:
 
 def _status_reply(typed: str) -> str:
     case = selectors.case_for_receipt(typed)
+    digits = parse_receipt(typed)
+    if case is None and digits is not None:
+        inbound = inbound_for_receipt(digits)
+        if inbound is not None and inbound.status == InboundReport.Status.PENDING:
+            return _("Your report has been received and is being registered. Please check again in a few minutes.")
+        case = inbound.case if inbound is not None else None
     if case is None:
         return _("No report has that receipt. Text CX followed by the 16 digits of your receipt.")
     return public_status_line(_surviving(case))
@@ -177,23 +186,31 @@ def _surviving(case: Case) -> Case:
     return case
 
 
-def _recent_case(sender: str) -> Case | None:
+def _receipt_target(digits: str) -> Join | None:
+    """What a quoted receipt joins: its case, or its report still waiting to be registered."""
+    case = selectors.case_for_receipt(digits)
+    if case is not None:
+        return Join(case_id=_surviving(case).pk)
+    inbound = inbound_for_receipt(digits)
+    if inbound is None or inbound.status == InboundReport.Status.ANSWERED:
+        return None
+    if inbound.case is not None:
+        return Join(case_id=_surviving(inbound.case).pk)
+    return Join(inbound_id=inbound.pk)
+
+
+def _recent_report(index: str) -> tuple[Join, datetime] | None:
+    """The number's latest report in the join window, built or still waiting, if it is still open."""
     since = timezone.now() - timedelta(hours=conf.join_window_hours())
     latest = (
-        Case.objects.filter(reporter__phone_index=phone_index(sender), created_at__gte=since)
+        Case.objects.filter(reporter__phone_index=index, created_at__gte=since)
+        .only("id", "state", "created_at")
         .order_by("-created_at")
         .first()
     )
-    return latest if latest is not None and latest.state in OPEN_STATES else None
-
-
-def _add_to(case: Case, text: str, message: IncomingSms) -> None:
-    if not text:
-        count = len(message.media_urls)
-        text = ngettext("[%(count)s photo sent by MMS]", "[%(count)s photos sent by MMS]", count) % {"count": count}
-    services.case_followup_add(case=case, text=text)
-    _media(case, message)
-
-
-def _media(case: Case, message: IncomingSms) -> None:
-    remote_media_add(case=case, urls=message.media_urls, source=Attachment.Source.MMS)
+    waiting = pending_from_sender(index, since)
+    if waiting is not None and (latest is None or waiting.created_at > latest.created_at):
+        return Join(inbound_id=waiting.pk), waiting.created_at
+    if latest is not None and latest.state in OPEN_STATES:
+        return Join(case_id=latest.pk), latest.created_at
+    return None

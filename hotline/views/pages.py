@@ -12,14 +12,14 @@ from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.http import require_http_methods
 
-from cases.models import Case, Channel
+from cases.models import Case
 from cases.receipts import format_receipt
 from cases.selectors import case_for_receipt
 from config.errors import ApplicationError
 from hotline.access import address_key, case_for_reporter, throttle
 from hotline.forms import FollowupForm, LookupForm, ReportForm
 from hotline.selectors import report_status
-from hotline.services.mailbox import ReporterDetails, Upload, WrittenReport, report_followup, report_submit
+from hotline.services.mailbox import ReporterDetails, Upload, WrittenReport, mailbox_submit, report_followup
 
 # A sideways read into rewards, on purpose: the reporter's one page shows their reward (amount, state,
 # claim deadline) and links to the claim form, which rewards owns at /report/claim/. Only the
@@ -55,7 +55,7 @@ def report(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             throttle("mailbox_address", address_key(request))
-            new = report_submit(
+            receipt = mailbox_submit(
                 report=WrittenReport(
                     description=data["description"],
                     category=data["category"],
@@ -72,12 +72,11 @@ def report(request: HttpRequest) -> HttpResponse:
                 ),
                 password=data["password"],
                 uploads=_uploads(data["attachments"]),
-                channel=Channel.WEB,
             )
         except ApplicationError as refusal:
             _refuse(form, refusal)
         else:
-            response = render(request, "hotline/receipt.html", {"receipt": format_receipt(new.receipt)})
+            response = render(request, "hotline/receipt.html", {"receipt": format_receipt(receipt)})
             response["Cache-Control"] = "no-store"  # the receipt is shown once; no copy in caches
             return response
     return render(request, "hotline/report.html", {"form": form}, status=400 if form.errors else 200)

@@ -3,18 +3,51 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.test import Client
 from PIL import Image
 from twilio.request_validator import RequestValidator
 
+from cases.receipts import parse_receipt
 from config.twilio import auth_token
 
 Post = Callable[..., Any]
+SMS = "/hotline/twilio/sms/"
+SENDER = "+8613800000000"
+
+
+def sms(sid: str, body: str, sender: str = SENDER, **extra: str) -> dict[str, str]:
+    return {
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "AccountSid": "AC" + "0" * 32,
+        "From": sender,
+        "To": "+861069000000",
+        "Body": body,
+        "NumMedia": "0",
+        **extra,
+    }
+
+
+def receipt_in(reply: str) -> str:
+    found = re.search(r"\d{4} \d{4} \d{4} \d{4}", reply)
+    assert found, f"no receipt in {reply!r}"
+    receipt = parse_receipt(found.group())
+    assert receipt is not None
+    return receipt
+
+
+class BrokenQueue:
+    """Stands in for a task: the task table refuses the write (the database fails half-way through a request)."""
+
+    def enqueue(self, *args: Any, **kwargs: Any) -> None:
+        raise DatabaseError("disk full")
 
 
 @pytest.fixture(autouse=True)

@@ -2,52 +2,27 @@
 
 from __future__ import annotations
 
-import re
 import threading
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import time_machine
-from django.db import DatabaseError, connection
+from django.db import connection
 from django.utils import timezone
 from PIL import Image
 from twilio.request_validator import RequestValidator
 
 from cases import services
 from cases.models import Attachment, Case, CaseEvent, Channel, EventKind, Reporter
-from cases.receipts import parse_receipt
 from cases.selectors import case_for_receipt
 from config.crypto import fernet
 from config.twilio import auth_token
 from directory.models import Town
-from hotline.models import TwilioDelivery
+from hotline import tasks
+from hotline.models import InboundReport
 from hotline.services.sms import IncomingSms, sms_receive
-from tests.hotline.conftest import Post, jpeg_with_gps
-
-SMS = "/hotline/twilio/sms/"
-SENDER = "+8613800000000"
-
-
-def sms(sid: str, body: str, sender: str = SENDER, **extra: str) -> dict[str, str]:
-    return {
-        "MessageSid": sid,
-        "SmsSid": sid,
-        "AccountSid": "AC" + "0" * 32,
-        "From": sender,
-        "To": "+861069000000",
-        "Body": body,
-        "NumMedia": "0",
-        **extra,
-    }
-
-
-def receipt_in(reply: str) -> str:
-    found = re.search(r"\d{4} \d{4} \d{4} \d{4}", reply)
-    assert found, f"no receipt in {reply!r}"
-    receipt = parse_receipt(found.group())
-    assert receipt is not None
-    return receipt
+from tests.hotline.conftest import SENDER, SMS, BrokenQueue, Post, jpeg_with_gps, receipt_in, sms
 
 
 @pytest.mark.django_db
@@ -90,7 +65,7 @@ def test_it_rejects_a_forged_signature_and_stores_nothing(twilio_post: Post) -> 
     missing = twilio_post(SMS, sms("SM2", "伪造"), signature="")
 
     assert forged.status_code == missing.status_code == 403
-    assert not Case.objects.exists() and not TwilioDelivery.objects.exists()
+    assert not Case.objects.exists() and not InboundReport.objects.exists()
 
 
 @pytest.mark.django_db
@@ -209,15 +184,12 @@ def test_a_malformed_sender_number_gets_a_clear_reply(twilio_post: Post) -> None
 
 @pytest.mark.django_db
 def test_a_storage_failure_apologises_with_a_500(twilio_post: Post, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(**kwargs: Any) -> Any:
-        raise DatabaseError("disk full")
-
-    monkeypatch.setattr(services, "case_create", broken)
+    monkeypatch.setattr(tasks, "inbound_register", BrokenQueue())  # fails after the report row was written
     response = twilio_post(SMS, sms("SM1", "仓库违规住人"))
 
     assert response.status_code == 500
     assert "<Message>" in response.content.decode() and "抱歉" in response.content.decode()
-    assert not Case.objects.exists() and not TwilioDelivery.objects.exists()
+    assert not Case.objects.exists() and not InboundReport.objects.exists()  # nothing half-written
 
 
 @pytest.mark.django_db
@@ -290,7 +262,7 @@ def test_two_concurrent_deliveries_of_one_message_make_one_case_and_one_reply() 
 
     assert len(outcomes) == 2 and outcomes[0].reply == outcomes[1].reply
     assert sorted(outcome.repeated for outcome in outcomes) == [False, True]
-    assert Case.objects.count() == 1 and TwilioDelivery.objects.count() == 1
+    assert Case.objects.count() == 1 and InboundReport.objects.count() == 1
 
 
 @pytest.mark.django_db
