@@ -22,7 +22,7 @@ from django.core.signals import request_finished
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django_tasks import TaskResult
-from django_tasks.signals import task_enqueued, task_finished, task_started
+from django_tasks.signals import log_task_started, task_enqueued, task_finished, task_started
 
 HEADER = "X-Request-ID"
 NO_REQUEST = "-"
@@ -144,3 +144,9 @@ def _leave_task(sender: object, task_result: TaskResult[Any], **kwargs: object) 
     if _adopted_by.get() == task_result.id:
         current.set(NO_REQUEST)
         _adopted_by.set(None)
+
+
+# django_tasks logs "Task … state=RUNNING" from its own receiver, connected first: move it after
+# ours so that line carries the task's id too.
+task_started.disconnect(log_task_started)
+task_started.connect(log_task_started)

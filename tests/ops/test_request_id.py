@@ -1,0 +1,109 @@
+"""One request id per request, websocket and task run: taken from the proxy when sound, returned, and on every line."""
+
+from __future__ import annotations
+
+import contextvars
+import re
+from typing import Any
+
+import pytest
+from channels.testing import ApplicationCommunicator
+from django.core.management import call_command
+from django.test import Client
+
+from config.asgi import application
+from tests.hotline.conftest import Post, twilio_post  # noqa: F401  (fixture)
+from tests.notifications.live_helpers import ORIGIN, session_cookie
+from tests.ops.conftest import LogLines
+
+SMS = "/hotline/twilio/sms/"
+PROXY_ID = "edge-7f3a9c21.0042"
+NEW_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def sms(sid: str, sender: str = "+8613800000000") -> dict[str, str]:
+    return {
+        "MessageSid": sid,
+        "AccountSid": "AC" + "0" * 32,
+        "From": sender,
+        "To": "+861069000000",
+        "Body": "工厂仓库没有灭火器",
+        "NumMedia": "0",
+    }
+
+
+@pytest.mark.django_db
+def test_it_keeps_the_proxy_id_and_returns_it() -> None:
+    assert Client().get("/healthz", HTTP_X_REQUEST_ID=PROXY_ID)["X-Request-ID"] == PROXY_ID
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sent", [None, "", "short", "x" * 129, "two words", 'id"},"level":"ERROR', "id\nforged"])
+def test_it_replaces_a_missing_or_malformed_id_with_a_new_one(sent: str | None) -> None:
+    headers = {} if sent is None else {"HTTP_X_REQUEST_ID": sent}
+    first = Client().get("/healthz", **headers)["X-Request-ID"]
+    second = Client().get("/healthz", **headers)["X-Request-ID"]
+    assert NEW_ID.fullmatch(first) and NEW_ID.fullmatch(second) and first != second
+
+
+@pytest.mark.django_db(transaction=True)  # after-commit work runs inside the request, as in production
+def test_every_line_of_a_request_and_its_tasks_carries_its_id(
+    log_lines: LogLines,
+    client: Client,
+    twilio_post: Post,  # noqa: F811
+) -> None:
+    response = twilio_post(SMS, sms("SM" + "b2" * 16))
+    client.get("/no/such/page/", HTTP_X_REQUEST_ID=PROXY_ID)  # Django logs the 404 after the middleware returns
+
+    entries = log_lines.entries()
+    from_sms = [entry for entry in entries if entry["request_id"] == response["X-Request-ID"]]
+    assert {entry["logger"] for entry in from_sms} >= {"django_tasks"}  # the tasks it enqueued ran under its id
+    assert [entry["message"] for entry in entries if entry["request_id"] == PROXY_ID] == ["Not Found: /no/such/page/"]
+    assert all(entry["request_id"] in {response["X-Request-ID"], PROXY_ID} for entry in entries)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_runs_a_task_under_the_id_of_the_request_that_enqueued_it(
+    log_lines: LogLines,
+    settings: Any,
+    twilio_post: Post,  # noqa: F811
+) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "sms", "email"]}}
+    first = twilio_post(SMS, sms("SM" + "c3" * 16))["X-Request-ID"]
+    second = twilio_post(SMS, sms("SM" + "d4" * 16, sender="+8613900000000"))["X-Request-ID"]
+    started = len(log_lines.entries())
+
+    # The worker starts from an empty context, as a db_worker process does.
+    contextvars.Context().run(call_command, "db_worker", "--batch", "--no-startup-delay", "--queue-name", "*")
+
+    task_lines = [entry for entry in log_lines.entries()[started:] if entry["logger"] == "django_tasks"]
+    by_task: dict[str, set[str]] = {}
+    for entry in task_lines:
+        task_id = re.search(r"Task id=(\S+)", entry["message"]).group(1)  # type: ignore[union-attr]
+        by_task.setdefault(task_id, set()).add(entry["request_id"])
+    # Each task's lines share one id, and that id is one of the two requests'.
+    assert by_task and all(len(ids) == 1 for ids in by_task.values())
+    assert set.union(*by_task.values()) == {first, second}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_a_websocket_gets_an_id_on_accept(users: dict[str, Any]) -> None:
+    scope = {
+        "type": "websocket",
+        "path": "/ws/live/",
+        "query_string": b"",
+        "headers": [
+            ORIGIN,
+            (b"cookie", await session_cookie(users["dispatcher"])),
+            (b"x-request-id", PROXY_ID.encode()),
+        ],
+        "subprotocols": [],
+    }
+    communicator = ApplicationCommunicator(application, scope)
+    await communicator.send_input({"type": "websocket.connect"})
+    accept = await communicator.receive_output(timeout=5)
+    assert accept["type"] == "websocket.accept"
+    assert (b"x-request-id", PROXY_ID.encode()) in accept["headers"]
+    await communicator.send_input({"type": "websocket.disconnect", "code": 1000})
+    await communicator.wait(timeout=5)
