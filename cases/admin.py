@@ -8,21 +8,18 @@ reporters appear masked only. Administrators maintain the working-day calendar h
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cases import selectors, services
+from cases import actions, selectors
 from cases.models import CalendarDay, CalendarYear, Case, CaseEvent, IdentityAccess, Reporter
 from cases.models.reporter import phone_index
 from cases.models.states import OPEN_STATES
@@ -30,7 +27,7 @@ from cases.phones import normalize_phone
 from config.crypto import mask_identifier, mask_name, mask_phone
 from config.errors import ApplicationError
 from directory.access import access_for
-from directory.models import Role, Town
+from directory.models import Role
 
 
 def masked_contact(reporter: Reporter) -> str:
@@ -42,116 +39,16 @@ def masked_contact(reporter: Reporter) -> str:
 # --- transitions as admin actions -----------------------------------------------------------
 
 
-class TransitionForm(forms.Form):
-    """What a transition needs besides the case; each action keeps only the fields it uses."""
-
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
-    town = forms.ModelChoiceField(label=_("Town"), queryset=Town.objects.all())
-    agency = forms.CharField(label=_("Agency the case is referred to"), max_length=200)
-    into = forms.CharField(label=_("Reference of the surviving case"), max_length=12)
-    result_for_reporter = forms.CharField(
-        label=_("Result told to the reporter"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
-    )
-
-    def __init__(self, *args: Any, required: tuple[str, ...], optional: tuple[str, ...], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name in list(self.fields):
-            if name not in required + optional:
-                del self.fields[name]
-            else:
-                self.fields[name].required = name in required
-
-
-@dataclass(frozen=True)
-class TransitionAction:
-    name: str
-    label: Promise
-    run: Callable[[Case, Any, dict[str, Any]], Case]
-    required: tuple[str, ...] = ()
-    optional: tuple[str, ...] = ()
-
-    @property
-    def needs_input(self) -> bool:
-        return bool(self.required or self.optional)
-
-
-def _merge(case: Case, by: Any, data: dict[str, Any]) -> Case:
-    survivor = selectors.case_get(by, data["into"].strip().upper())
-    return services.case_merge(case=case, into=survivor, by=by, reason=data.get("reason", ""))
-
-
-TRANSITIONS = [
-    TransitionAction(
-        "accept",
-        _("Accept"),
-        lambda c, by, d: services.case_accept(case=c, by=by, reason=d["reason"]),
-        optional=("reason",),
-    ),
-    TransitionAction(
-        "reject",
-        _("Reject"),
-        lambda c, by, d: services.case_reject(case=c, by=by, reason=d["reason"]),
-        required=("reason",),
-    ),
-    TransitionAction(
-        "refer",
-        _("Refer to another agency"),
-        lambda c, by, d: services.case_refer(case=c, by=by, agency=d["agency"], reason=d["reason"]),
-        required=("agency", "reason"),
-    ),
-    TransitionAction("merge", _("Merge into another case"), _merge, required=("into",), optional=("reason",)),
-    TransitionAction(
-        "assign",
-        _("Assign to a town"),
-        lambda c, by, d: services.case_assign(case=c, town=d["town"], by=by, reason=d["reason"]),
-        required=("town",),
-        optional=("reason",),
-    ),
-    TransitionAction(
-        "return_to_bureau",
-        _("Return to the bureau"),
-        lambda c, by, d: services.case_return_to_bureau(case=c, by=by, reason=d["reason"]),
-        required=("reason",),
-    ),
-    TransitionAction("start", _("Start the investigation"), lambda c, by, d: services.case_start(case=c, by=by)),
-    TransitionAction("submit", _("Submit for review"), lambda c, by, d: services.case_submit(case=c, by=by)),
-    TransitionAction(
-        "return_to_officer",
-        _("Return to the officer"),
-        lambda c, by, d: services.case_return_to_officer(case=c, by=by, reason=d["reason"]),
-        required=("reason",),
-    ),
-    TransitionAction(
-        "close",
-        _("Close"),
-        lambda c, by, d: services.case_close(case=c, by=by, result_for_reporter=d["result_for_reporter"]),
-        optional=("result_for_reporter",),
-    ),
-    TransitionAction(
-        "reopen",
-        _("Reopen"),
-        lambda c, by, d: services.case_reopen(case=c, by=by, reason=d["reason"]),
-        required=("reason",),
-    ),
-]
-
-
-def may_make(case: Case, name: str, user: Any, *, any_state: bool = False) -> bool:
-    """Role and state, not conditions: those (a town, a reason…) are what the action's form supplies."""
-    transitions = Case._meta.get_field("state").get_all_transitions(Case)  # type: ignore[union-attr]
-    return any(t.name == name and (any_state or t.source == case.state) and t.has_perm(case, user) for t in transitions)
-
-
 def _refusal(case: Case, error: ApplicationError) -> str:
     details = "; ".join(f"{name}: {' '.join(str(m) for m in problems)}" for name, problems in error.fields.items())
     return f"{case.reference}: {error.message}" + (f" ({details})" if details else "")
 
 
-def _apply(action: TransitionAction, request: HttpRequest, cases: QuerySet[Case], data: dict[str, Any]) -> None:
+def _apply(action: actions.CaseAction, request: HttpRequest, cases: QuerySet[Case], given: dict[str, Any]) -> None:
     done = []
     for case in cases:
         try:
-            action.run(Case.objects.get(pk=case.pk), request.user, data)
+            action.run(Case.objects.get(pk=case.pk), request.user, given)
         except ApplicationError as error:
             messages.error(request, _refusal(case, error))
         else:
@@ -163,16 +60,14 @@ def _apply(action: TransitionAction, request: HttpRequest, cases: QuerySet[Case]
         )
 
 
-def transition_action(action: TransitionAction) -> Callable[..., HttpResponse | None]:
+def transition_action(action: actions.CaseAction) -> Callable[..., HttpResponse | None]:
     def run(modeladmin: CaseAdmin, request: HttpRequest, queryset: QuerySet[Case]) -> HttpResponse | None:
-        if not action.needs_input:
+        form = action.form(request.POST if "apply" in request.POST else None)
+        if not form.fields:
             _apply(action, request, queryset, {})
             return None
-        form_kwargs = {"required": action.required, "optional": action.optional}
-        form = TransitionForm(request.POST if "apply" in request.POST else None, **form_kwargs)
         if form.is_bound and form.is_valid():
-            data = {name: form.cleaned_data.get(name, "") for name in TransitionForm.base_fields}
-            _apply(action, request, queryset, data)
+            _apply(action, request, queryset, form.cleaned_data)
             return None
         context = {
             **modeladmin.admin_site.each_context(request),
@@ -321,23 +216,21 @@ class CaseAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         """Offer the moves this user may make from the case's current state, as buttons to the actions."""
         case = self.get_object(request, object_id)
-        allowed = (
-            [] if case is None else [action for action in TRANSITIONS if may_make(case, action.name, request.user)]
-        )
+        allowed = [] if case is None else actions.offered(case, request.user)
         context = {**(extra_context or {}), "transition_actions": [(f"transition_{a.name}", a.label) for a in allowed]}
         return super().change_view(request, object_id, form_url, context)
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         """Only the transitions the user's roles could make somewhere, so the menu matches their job."""
-        actions = super().get_actions(request)
+        menu = super().get_actions(request)
         access = access_for(request.user)
         towns = [None, *access.town_ids]
-        for action in TRANSITIONS:
-            if any(may_make(Case(town_id=town), action.name, request.user, any_state=True) for town in towns):
+        for action in actions.ACTIONS:
+            if any(action.role_may(Case(town_id=town), request.user) for town in towns):
                 run = transition_action(action)
                 # Lazy labels and actions that answer with a form page are both fine for the admin.
-                actions[run.__name__] = (run, run.__name__, action.label)  # type: ignore[assignment]
-        return actions
+                menu[run.__name__] = (run, run.__name__, action.label)  # type: ignore[assignment]
+        return menu
 
 
 # --- reporters, events, identity accesses ---------------------------------------------------

@@ -12,17 +12,31 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases import selectors, services
+from cases import actions, selectors, services
 from cases.filters import CaseFilter
-from cases.models import AccidentGrade, Case, HazardLevel
-from cases.serializers import CaseDetailOutput, CaseEventOutput, CaseListOutput, ReporterRevealedOutput
-from directory.models import Town
+from cases.models import Case
+from cases.serializers import (
+    CaseDetailOutput,
+    CaseEventOutput,
+    CaseListOutput,
+    ExtendInput,
+    FindingsInput,
+    NoteInput,
+    QuestionInput,
+    ReporterRevealedOutput,
+    RequiredReasonInput,
+)
 from directory.permissions import IsStaffMember
 
 
-def detail_response(request: Request, case: Case, status_code: int = status.HTTP_200_OK) -> Response:
-    context = {"request": request, "today": timezone.localdate(), "timeline": selectors.case_timeline(case)}
-    return Response(CaseDetailOutput(case, context=context).data, status=status_code)
+def detail_response(request: Request, case: Case) -> Response:
+    context = {
+        "request": request,
+        "today": timezone.localdate(),
+        "timeline": selectors.case_timeline(case),
+        "allowed_actions": sorted(action.name for action in actions.offered(case, request.user)),
+    }
+    return Response(CaseDetailOutput(case, context=context).data)
 
 
 class CaseListApi(generics.ListAPIView[Case]):
@@ -45,141 +59,73 @@ class CaseDetailApi(APIView):
         return detail_response(request, selectors.case_get(request.user, reference))
 
 
-class ReasonInput(serializers.Serializer[Any]):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
-
-
-class RequiredReasonInput(serializers.Serializer[Any]):
-    reason = serializers.CharField(max_length=2000)
-
-
-class NoInput(serializers.Serializer[Any]):
-    pass
-
-
-class ReferInput(RequiredReasonInput):
-    agency = serializers.CharField(max_length=200)
-
-
-class MergeInput(ReasonInput):
-    into = serializers.CharField(max_length=12, help_text="Reference of the surviving case.")
-
-
-class AssignInput(ReasonInput):
-    town = serializers.PrimaryKeyRelatedField(queryset=Town.objects.all())
-
-
-class CloseInput(serializers.Serializer[Any]):
-    result_for_reporter = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
-
-
-class ExtendInput(RequiredReasonInput):
-    workdays = serializers.IntegerField(min_value=1, max_value=365)
-
-
-class FindingsInput(serializers.Serializer[Any]):
-    substantiated = serializers.BooleanField(allow_null=True, required=False)
-    hazard_level = serializers.ChoiceField(choices=HazardLevel.choices, required=False, allow_blank=True)
-    illegal_acts = serializers.CharField(required=False, allow_blank=True, max_length=4000)
-    fine_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
-    rectification = serializers.CharField(required=False, allow_blank=True, max_length=4000)
-    concealed_deaths = serializers.IntegerField(min_value=0, max_value=1000, required=False)
-    accident_grade = serializers.ChoiceField(choices=AccidentGrade.choices, required=False, allow_blank=True)
-    findings_summary = serializers.CharField(required=False, allow_blank=True, max_length=8000)
-    result_for_reporter = serializers.CharField(required=False, allow_blank=True, max_length=4000)
-
-
-class NoteInput(serializers.Serializer[Any]):
-    text = serializers.CharField(max_length=8000)
-    public = serializers.BooleanField(default=False)
-
-
-class QuestionInput(serializers.Serializer[Any]):
-    text = serializers.CharField(max_length=4000)
-
-
 class CaseActionApi(APIView):
     """POST one action on one case: validate the input, call the service, answer with the case."""
 
     permission_classes = [IsStaffMember]
-    input_serializer: ClassVar[type[serializers.Serializer[Any]]] = ReasonInput
-    service: ClassVar[Any]
+    input_serializer: ClassVar[type[serializers.Serializer[Any]]]
+    service: ClassVar[Any]  # called as service(case=…, by=…, **input)
 
-    def act(self, case: Case, user: Any, data: dict[str, Any]) -> Any:
-        return type(self).service(case=case, by=user, **data)
+    def act(self, case: Case, user: Any, given: dict[str, Any]) -> Any:
+        return type(self).service(case=case, by=user, **given)
 
-    def respond(self, request: Request, reference: str, case: Case) -> Response:
-        return detail_response(request, selectors.case_get(request.user, reference))
+    def respond(self, request: Request, result: Any) -> Response:
+        # The case as the action left it: a town that returned it to the bureau no longer sees it.
+        return detail_response(request, result)
 
     def post(self, request: Request, reference: str) -> Response:
         case = selectors.case_get(request.user, reference)
         given = self.input_serializer(data=request.data)
         given.is_valid(raise_exception=True)
-        result = self.act(case, request.user, given.validated_data)
-        return self.respond(request, reference, result)
+        return self.respond(request, self.act(case, request.user, given.validated_data))
+
+
+class TransitionApi(CaseActionApi):
+    """A move in the case's lifecycle (docs/case-lifecycle.md): validate, make it, answer with the case."""
+
+    case_action: ClassVar[actions.CaseAction]  # from the registry in cases.actions
+
+    def act(self, case: Case, user: Any, given: dict[str, Any]) -> Any:
+        return self.case_action.run(case, user, given)
 
 
 class CaseEventCreateApi(CaseActionApi):
     """Actions that add a timeline entry answer with that entry."""
 
-    def respond(self, request: Request, reference: str, event: Any) -> Response:
-        return Response(CaseEventOutput(event).data, status=status.HTTP_201_CREATED)
-
-
-class MergeApi(CaseActionApi):
-    input_serializer = MergeInput
-
-    def act(self, case: Case, user: Any, data: dict[str, Any]) -> Any:
-        survivor = selectors.case_get(user, data["into"])
-        return services.case_merge(case=case, into=survivor, by=user, reason=data["reason"])
-
-
-class ReturnToBureauApi(CaseActionApi):
-    input_serializer = RequiredReasonInput
-    service = staticmethod(services.case_return_to_bureau)
-
-    def respond(self, request: Request, reference: str, case: Case) -> Response:
-        # The town no longer sees the case once it is back with the bureau: answer with what it did.
-        return detail_response(request, case)
+    def respond(self, request: Request, result: Any) -> Response:
+        return Response(CaseEventOutput(result).data, status=status.HTTP_201_CREATED)
 
 
 class RevealApi(CaseActionApi):
     """The reporter's identity in clear: needs a role and a reason, and leaves an audit record."""
 
-    input_serializer = RequiredReasonInput
-    service = staticmethod(services.reporter_reveal)
-
-    def respond(self, request: Request, reference: str, reporter: Any) -> Response:
-        return Response(ReporterRevealedOutput(reporter).data)
+    def respond(self, request: Request, result: Any) -> Response:
+        return Response(ReporterRevealedOutput(result).data)
 
 
 def action_api(
+    base: type[CaseActionApi],
     service: Any,
-    input_serializer: type[serializers.Serializer[Any]] = ReasonInput,
-    base: type[CaseActionApi] = CaseActionApi,
+    input_serializer: type[serializers.Serializer[Any]],
     response: Any = CaseDetailOutput,
+    **attributes: Any,
 ) -> type[CaseActionApi]:
     name = "".join(part.title() for part in service.__name__.split("_")) + "Api"
-    view = type(name, (base,), {"service": staticmethod(service), "input_serializer": input_serializer})
+    body = {"service": staticmethod(service), "input_serializer": input_serializer, **attributes}
+    view = type(name, (base,), body)
     schema = extend_schema(request=input_serializer, responses=response, operation_id=service.__name__)
     return extend_schema_view(post=schema)(view)
 
 
+EVENT = {201: CaseEventOutput}
 ACTIONS: dict[str, type[CaseActionApi]] = {
-    "accept": action_api(services.case_accept),
-    "reject": action_api(services.case_reject, RequiredReasonInput),
-    "refer": action_api(services.case_refer, ReferInput),
-    "merge": action_api(services.case_merge, MergeInput, MergeApi),
-    "assign": action_api(services.case_assign, AssignInput),
-    "return-to-bureau": action_api(services.case_return_to_bureau, RequiredReasonInput, ReturnToBureauApi),
-    "start": action_api(services.case_start, NoInput),
-    "submit": action_api(services.case_submit, NoInput),
-    "return-to-officer": action_api(services.case_return_to_officer, RequiredReasonInput),
-    "close": action_api(services.case_close, CloseInput),
-    "reopen": action_api(services.case_reopen, RequiredReasonInput),
-    "extend": action_api(services.case_extend, ExtendInput),
-    "findings": action_api(services.case_findings_record, FindingsInput),
-    "notes": action_api(services.case_note_add, NoteInput, CaseEventCreateApi, {201: CaseEventOutput}),
-    "questions": action_api(services.case_question_ask, QuestionInput, CaseEventCreateApi, {201: CaseEventOutput}),
-    "reveal": action_api(services.reporter_reveal, RequiredReasonInput, RevealApi, ReporterRevealedOutput),
+    **{
+        action.slug: action_api(TransitionApi, action.service, action.input, case_action=action)
+        for action in actions.ACTIONS
+    },
+    "extend": action_api(CaseActionApi, services.case_extend, ExtendInput),
+    "findings": action_api(CaseActionApi, services.case_findings_record, FindingsInput),
+    "notes": action_api(CaseEventCreateApi, services.case_note_add, NoteInput, EVENT),
+    "questions": action_api(CaseEventCreateApi, services.case_question_ask, QuestionInput, EVENT),
+    "reveal": action_api(RevealApi, services.reporter_reveal, RequiredReasonInput, ReporterRevealedOutput),
 }

@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cases.actions import offered
 from config.errors import ApplicationError
 from directory.access import StaffAccess, access_for
 from directory.models import Role
@@ -38,20 +39,9 @@ def needs_second_factor(user: Any) -> bool:
     return access_for(user).has_bureau_role(*SECOND_FACTOR_ROLES)
 
 
-# Transitions whose conditions check what the form itself supplies (a town, a survivor, an agency):
-# django-fsm cannot offer them before the input exists, so they are offered on permission alone.
-INPUT_TRANSITIONS = frozenset({"assign", "merge", "refer"})
-
-
 def available_transitions(case: Any, user: Any) -> set[str]:
-    """The transitions this user may make on this case now (django-fsm adds these methods)."""
-    available = {t.name for t in case.get_available_user_state_transitions(user)}
-    permitted = {
-        t.name
-        for t in case.get_all_state_transitions()
-        if t.name in INPUT_TRANSITIONS and t.source in {case.state, "*"} and t.has_perm(case, user)
-    }
-    return available | permitted
+    """The names of the transitions this user may make on this case now."""
+    return {action.name for action in offered(case, user)}
 
 
 def passed_second_factor(user: Any) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -14,42 +13,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import rules, services
+from cases.actions import offered
 from cases.models import Case, State
 from cases.selectors import case_get, case_timeline, cases_visible_to
 from cases.services.work import FINDINGS_FIELDS, may_reveal
-from cases.views.access import available_transitions, form_refusal, refusal, render_page, staff_page
-from cases.views.forms import FindingsForm, NoteForm, QuestionForm, RevealForm, TransitionForm
+from cases.views.access import form_refusal, refusal, render_page, staff_page
+from cases.views.forms import FindingsForm, NoteForm, QuestionForm, RevealForm
 from config.crypto import mask_name, mask_phone
-from config.errors import ApplicationError, Conflict
-
-# What each button needs besides the case and the user; the services check everything again.
-TRANSITIONS: dict[str, Callable[[Case, Any, dict[str, Any]], Any]] = {
-    "accept": lambda c, u, d: services.case_accept(case=c, by=u, reason=d["reason"]),
-    "reject": lambda c, u, d: services.case_reject(case=c, by=u, reason=d["reason"]),
-    "refer": lambda c, u, d: services.case_refer(case=c, by=u, agency=d["agency"], reason=d["reason"]),
-    "merge": lambda c, u, d: services.case_merge(
-        case=c, into=case_get(u, d["into"].strip().upper()), by=u, reason=d["reason"]
-    ),
-    "assign": lambda c, u, d: services.case_assign(case=c, town=_town_given(d), by=u, reason=d["reason"]),
-    "return_to_bureau": lambda c, u, d: services.case_return_to_bureau(case=c, by=u, reason=d["reason"]),
-    "start": lambda c, u, d: services.case_start(case=c, by=u),
-    "submit": lambda c, u, d: services.case_submit(case=c, by=u),
-    "return_to_officer": lambda c, u, d: services.case_return_to_officer(case=c, by=u, reason=d["reason"]),
-    "close": lambda c, u, d: services.case_close(case=c, by=u, result_for_reporter=d["result_for_reporter"]),
-    "reopen": lambda c, u, d: services.case_reopen(case=c, by=u, reason=d["reason"]),
-}
-TRANSITION_ORDER = list(TRANSITIONS)
-NEEDS_REASON = frozenset({"reject", "refer", "return_to_bureau", "return_to_officer", "reopen"})
+from config.errors import ApplicationError
 
 
 def _state_label(state: str) -> str:
     return str(State(state).label) if state in State.values else state
-
-
-def _town_given(data: dict[str, Any]) -> Any:
-    if data.get("town") is None:
-        raise Conflict(_("Choose the town the case goes to."), fields={"town": [_("This field is required.")]})
-    return data["town"]
 
 
 def _back(reference: str) -> HttpResponseRedirect:
@@ -78,12 +53,15 @@ def _enterprise_history(user: Any, case: Case) -> dict[str, Any] | None:
 
 def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
     user = request.user
-    transitions = sorted(available_transitions(case, user), key=TRANSITION_ORDER.index)
+    town = {"town": case.town_id or case.suggested_town_id}
     reporter = case.reporter
     return {
         "case": case,
-        "transitions": transitions,
-        "needs_reason": NEEDS_REASON,
+        # name -> (action, its form): a button and the fields it needs, for each move offered now
+        "transitions": {
+            action.name: (action, action.form(initial=town, auto_id=f"{action.name}-%s"))
+            for action in offered(case, user)
+        },
         "timeline": [
             (event, _state_label(event.from_state), _state_label(event.to_state)) for event in case_timeline(case)
         ],
@@ -99,7 +77,6 @@ def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
         "note_form": NoteForm(),
         "question_form": QuestionForm(),
         "reveal_form": RevealForm(),
-        "transition_form": TransitionForm(initial={"town": case.town_id or case.suggested_town_id}),
         "enterprise_history": _enterprise_history(user, case),
         **extra,
     }
@@ -116,17 +93,17 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponseBase:
 @staff_page()
 def transition(request: HttpRequest, reference: str) -> HttpResponseBase:
     case = case_get(request.user, reference)
-    form = TransitionForm(request.POST)
+    name = request.POST.get("name")
+    action = next((offer for offer in offered(case, request.user) if offer.name == name), None)
+    if action is None:
+        messages.error(request, _("That action is not available to you for this case now."))
+        return _back(reference)
+    form = action.form(request.POST)
     if not form.is_valid():
         form_refusal(request, form)
         return _back(reference)
-    name = form.cleaned_data["name"]
-    offered = available_transitions(case, request.user)
-    if name not in offered or name not in TRANSITIONS:
-        messages.error(request, _("That action is not available to you for this case now."))
-        return _back(reference)
     try:
-        TRANSITIONS[name](case, request.user, form.cleaned_data)
+        action.run(case, request.user, form.cleaned_data)
     except ApplicationError as error:
         refusal(request, error)
         return _back(reference)

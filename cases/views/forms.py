@@ -110,22 +110,6 @@ class StaffEntryForm(TriageForm):
         return data
 
 
-class TransitionForm(forms.Form):
-    """One of the buttons on the case page; which ones are offered depends on the user and state."""
-
-    name = forms.CharField(max_length=32)
-    reason = ReasonField(label=_("Reason"), required=False)
-    agency = forms.CharField(label=_("Agency referred to"), max_length=200, required=False)
-    town = forms.ModelChoiceField(label=_("Town"), queryset=Town.objects.all(), required=False)
-    into = forms.CharField(label=_("Merge into case"), max_length=12, required=False)
-    result_for_reporter = forms.CharField(
-        label=_("Result told to the reporter"),
-        max_length=TEXT_LIMIT,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-
 YES_NO = [("", "—"), ("yes", _("Yes")), ("no", _("No"))]
 
 
