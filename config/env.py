@@ -85,6 +85,9 @@ def database_from_url(url: str, base_dir: Path) -> dict[str, object]:
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": 0,
+            # The pool checks a connection before lending it, so after a PostgreSQL restart no
+            # request gets a dead one (tests/resilience/test_postgres_restart.py).
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {"pool": {"min_size": 1, "max_size": pool_max, "timeout": 10}},
         }
     raise ImproperlyConfigured(
