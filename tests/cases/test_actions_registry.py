@@ -2,7 +2,9 @@
 
 For every persona and every state a case can be in, the moves listed by the API's
 ``allowed_actions``, the buttons on the case page and the buttons on the admin's change page
-are the same set — so a transition cannot be offered by one interface and forgotten by another.
+are the same set; and each move, given the same input through any of the three, leaves the
+case in the same state with the same audit event. So a transition cannot be offered or run by
+one interface and forgotten by another.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from django.test import Client
 from django.urls import reverse
 
 from cases import actions, services
-from cases.models import Case, State
+from cases.models import Case, CaseEvent, EventKind, State
 from tests.conftest import PERSONAS
+from tests.factories import CaseFactory
 from tests.pages.conftest import verified_client
 
 pytestmark = pytest.mark.django_db
@@ -27,21 +30,18 @@ PAGE_BUTTON = re.compile(r'data-transition="(\w+)"')
 ADMIN_BUTTON = re.compile(r'name="action" value="transition_(\w+)"')
 
 
+def transitions() -> list[Any]:
+    return list(Case._meta.get_field("state").get_all_transitions(Case))  # type: ignore[union-attr]
+
+
 def with_findings(case: Case, users: dict[str, Any]) -> Case:
     return services.case_findings_record(case=case, by=users["officer"], substantiated=False)
 
 
-# (state, what else is on record): submit and close differ with and without findings
-SITUATIONS: list[tuple[str, Callable[[Case, dict[str, Any]], Case] | None]] = [
-    *[(state, None) for state in State],
-    (State.INVESTIGATING, with_findings),
-]
-
-
 @pytest.fixture
-def surfaces(users: dict[str, Any]) -> Callable[[str, Case], dict[str, set[str]]]:
-    """``surfaces("officer", case)`` → the moves each interface offers that persona on that case."""
-    clients = {}
+def clients(users: dict[str, Any]) -> dict[str, tuple[Client, Client]]:
+    """persona → (a staff client past the second factor for the page and the API, an admin client)."""
+    made = {}
     for persona in PERSONAS:
         user = users[persona]
         user.is_staff = True
@@ -49,31 +49,20 @@ def surfaces(users: dict[str, Any]) -> Callable[[str, Case], dict[str, set[str]]
         user.user_permissions.add(*Permission.objects.filter(content_type__app_label="cases"))
         admin = Client()
         admin.force_login(user)
-        clients[persona] = (verified_client(user), admin)
-
-    def offered(persona: str, case: Case) -> dict[str, set[str]]:
-        page, admin = clients[persona]
-        api = page.get(f"/api/v1/cases/{case.reference}/")
-        case_page = page.get(reverse("case", args=[case.reference]))
-        change_page = admin.get(reverse("admin:cases_case_change", args=[case.pk]))
-        return {
-            "api": set(api.json()["allowed_actions"]) if api.status_code == 200 else set(),
-            "page": set(PAGE_BUTTON.findall(case_page.content.decode())) if case_page.status_code == 200 else set(),
-            "admin": set(ADMIN_BUTTON.findall(change_page.content.decode()))
-            if change_page.status_code == 200
-            else set(),
-        }
-
-    return offered
-
-
-def transitions() -> list[Any]:
-    return list(Case._meta.get_field("state").get_all_transitions(Case))  # type: ignore[union-attr]
+        made[persona] = (verified_client(user), admin)
+    return made
 
 
 def test_the_registry_holds_every_transition_of_the_model_once() -> None:
     names = [action.name for action in actions.ACTIONS]
     assert sorted(names) == sorted({t.name for t in transitions()})
+
+
+# (state, what else is on record): submit differs with and without findings
+SITUATIONS: list[tuple[str, Callable[[Case, dict[str, Any]], Case] | None]] = [
+    *[(state, None) for state in State],
+    (State.INVESTIGATING, with_findings),
+]
 
 
 @pytest.mark.parametrize(("state", "prepare"), SITUATIONS, ids=lambda v: getattr(v, "__name__", v))
@@ -82,19 +71,83 @@ def test_the_api_the_admin_and_the_case_page_offer_the_same_moves(
     prepare: Callable[[Case, dict[str, Any]], Case] | None,
     case_in: Callable[[str], Case],
     users: dict[str, Any],
-    surfaces: Callable[[str, Case], dict[str, set[str]]],
+    clients: dict[str, tuple[Client, Client]],
 ) -> None:
     case = case_in(state)
     if prepare is not None:
         case = prepare(case, users)
-    out_of_state = {t.name for t in transitions() if t.source == state}
 
     offered_to_anyone: set[str] = set()
     for persona in PERSONAS:
-        seen = surfaces(persona, case)
+        staff, admin = clients[persona]
+        api = staff.get(f"/api/v1/cases/{case.reference}/")
+        page = staff.get(reverse("case", args=[case.reference]))
+        change = admin.get(reverse("admin:cases_case_change", args=[case.pk]))
+        seen = {
+            "api": set(api.json()["allowed_actions"]) if api.status_code == 200 else set(),
+            "page": set(PAGE_BUTTON.findall(page.content.decode())) if page.status_code == 200 else set(),
+            "admin": set(ADMIN_BUTTON.findall(change.content.decode())) if change.status_code == 200 else set(),
+        }
         assert seen["api"] == seen["page"] == seen["admin"], (persona, seen)
         offered_to_anyone |= seen["api"]
 
     # Somebody is offered each move out of this state, unless it waits for findings.
     waiting_for_findings = {"submit"} if state == State.INVESTIGATING and prepare is None else set()
-    assert offered_to_anyone == out_of_state - waiting_for_findings
+    assert offered_to_anyone == {t.name for t in transitions() if t.source == state} - waiting_for_findings
+
+
+# move → (state it starts from, who makes it, its input); "{survivor}" and "{town}" are filled in
+MOVES: dict[str, tuple[str, str, dict[str, str]]] = {
+    "accept": (State.RECEIVED, "dispatcher", {"reason": "属实"}),
+    "reject": (State.RECEIVED, "dispatcher", {"reason": "不属于安全生产范围"}),
+    "refer": (State.RECEIVED, "dispatcher", {"agency": "市场监管局", "reason": "食品安全"}),
+    "merge": (State.RECEIVED, "bureau_supervisor", {"into": "{survivor}", "reason": "重复举报"}),
+    "assign": (State.ACCEPTED, "dispatcher", {"town": "{town}"}),
+    "return_to_bureau": (State.ASSIGNED, "officer", {"reason": "不在本镇辖区"}),
+    "start": (State.ASSIGNED, "officer", {}),
+    "submit": (State.INVESTIGATING, "town_supervisor", {}),
+    "return_to_officer": (State.IN_REVIEW, "town_supervisor", {"reason": "证据不足"}),
+    "close": (State.IN_REVIEW, "bureau_supervisor", {"result_for_reporter": "已责令整改"}),
+    "reopen": (State.CLOSED, "bureau_supervisor", {"reason": "举报人申请复查"}),
+}
+
+
+def test_the_moves_table_lists_every_registered_move() -> None:
+    assert set(MOVES) == {action.name for action in actions.ACTIONS}
+
+
+@pytest.mark.parametrize("name", sorted(MOVES))
+def test_a_move_made_through_each_interface_leaves_the_same_case_and_event(
+    name: str,
+    case_in: Callable[[str], Case],
+    users: dict[str, Any],
+    town_a: Any,
+    clients: dict[str, tuple[Client, Client]],
+) -> None:
+    state, persona, template = MOVES[name]
+    staff, admin = clients[persona]
+    slug = next(action.slug for action in actions.ACTIONS if action.name == name)
+
+    def made_through(post: Callable[[Case, dict[str, str]], Any]) -> tuple[Any, ...]:
+        case = case_in(state)
+        if name == "submit":
+            with_findings(case, users)
+        fill = {"survivor": CaseFactory().reference, "town": str(town_a.pk)}
+        post(case, {field: value.format(**fill) for field, value in template.items()})
+        event = CaseEvent.objects.filter(case=case, kind=EventKind.TRANSITION).latest("id")
+        return (Case.objects.get(pk=case.pk).state, event.name, event.from_state, event.actor, event.reason)
+
+    through_api = made_through(lambda case, given: staff.post(f"/api/v1/cases/{case.reference}/{slug}/", given))
+    through_page = made_through(
+        lambda case, given: staff.post(reverse("case-transition", args=[case.reference]), {"name": name, **given})
+    )
+    through_admin = made_through(
+        lambda case, given: admin.post(
+            reverse("admin:cases_case_changelist"),
+            {"action": f"transition_{name}", "_selected_action": [case.pk], "index": 0, "apply": "1", **given},
+        )
+    )
+
+    target = next(t.target for t in transitions() if t.name == name)
+    assert through_api == through_page == through_admin
+    assert through_api[:4] == (target, name, state, users[persona])
