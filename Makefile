@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_FLAGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-unit test-e2e chromium lint typecheck format demo graph messages clean
+.PHONY: help run test test-unit test-e2e chromium lint typecheck format demo graph messages backup restore clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-14s %s\n", $$1, $$2}'
@@ -63,6 +63,13 @@ graph: $(STAMP) ## Regenerate docs/case-lifecycle.md from the model's transition
 messages: $(STAMP) ## Extract and compile translations (zh-hans, en)
 	$(MANAGE) makemessages -l zh_Hans -l en --ignore '.venv/*' --ignore 'var/*'
 	$(MANAGE) compile_translations
+
+backup: $(STAMP) var ## Database + media into var/backups/hotline-<time>.tar.gz with a manifest (keys are NOT included)
+	$(MANAGE) backup
+
+restore: $(STAMP) ## Restore ARCHIVE=var/backups/….tar.gz into an empty database and media directory, then verify it
+	@test -n "$(ARCHIVE)" || { echo "Usage: make restore ARCHIVE=var/backups/hotline-….tar.gz"; exit 2; }
+	$(MANAGE) restore $(ARCHIVE)
 
 clean: ## Remove the virtualenv and local data
 	rm -rf $(VENV) var

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "hotline",
     "rewards",
     "notifications",
+    "config",  # management commands: backup, restore
 ]
 
 MIDDLEWARE = [
