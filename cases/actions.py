@@ -44,7 +44,7 @@ def _form_field(field: serializers.Field[Any, Any, Any, Any]) -> forms.Field:
 
 
 @cache
-def form_class(given: Input) -> type[forms.Form]:
+def _form_class(given: Input) -> type[forms.Form]:
     """The HTML form of an action's input: the serializer's fields, labels and limits."""
     fields = {name: _form_field(field) for name, field in given().fields.items()}
     return type(f"{given.__name__}Form", (forms.Form,), fields)
@@ -68,7 +68,7 @@ class CaseAction:
         return self.name.replace("_", "-")
 
     def form(self, *args: Any, **kwargs: Any) -> forms.Form:
-        return form_class(self.input)(*args, **kwargs)
+        return _form_class(self.input)(*args, **kwargs)
 
     def run(self, case: Case, by: Any, given: dict[str, Any]) -> Case:
         arguments = self.resolve(by, given) if self.resolve else given
