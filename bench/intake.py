@@ -47,6 +47,7 @@ from django.views.decorators.csrf import csrf_exempt
 from twilio.request_validator import RequestValidator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.http_process_model import session_cpu_seconds
 from config.env import database_from_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,6 +126,7 @@ class Run:
     p99_ms: float
     requests: int
     errors: int
+    cpu_ms: float = 0.0  # server CPU (user + system, all gunicorn processes) per request
 
 
 def free_port() -> int:
@@ -315,12 +317,13 @@ def main() -> None:
             signed = sms_requests(hotline_port, max(args.seconds, 2) * 2500, secrets.token_hex(4))
             seconds = args.seconds if clients else 2
             plan = [
-                (minimal_port, MINIMAL_SMS_PATH, signed, form, "minimal form view"),
-                (hotline_port, SMS_PATH, signed, form, "SMS webhook"),
-                (minimal_port, MINIMAL_JSON_PATH, mailbox, as_json, "minimal JSON view"),
-                (hotline_port, MAILBOX_PATH, mailbox, as_json, "web mailbox (JSON)"),
+                (minimal, minimal_port, MINIMAL_SMS_PATH, signed, form, "minimal form view"),
+                (hotline, hotline_port, SMS_PATH, signed, form, "SMS webhook"),
+                (minimal, minimal_port, MINIMAL_JSON_PATH, mailbox, as_json, "minimal JSON view"),
+                (hotline, hotline_port, MAILBOX_PATH, mailbox, as_json, "web mailbox (JSON)"),
             ]
-            for port, target_path, lines, content_type, target in plan:
+            for server, port, target_path, lines, content_type, target in plan:
+                cpu_before = session_cpu_seconds(server.pid)
                 run = wrk(
                     port=port,
                     path=target_path,
@@ -330,11 +333,13 @@ def main() -> None:
                     seconds=seconds,
                     target=target,
                 )
+                run.cpu_ms = (session_cpu_seconds(server.pid) - cpu_before) * 1000 / max(run.requests, 1)
                 if clients:
                     runs.append(run)
                     print(
                         f"{run.clients:>3} clients  {run.target:<20} {run.rps:8.1f} req/s  "
-                        f"p50 {run.p50_ms:7.1f} ms  p99 {run.p99_ms:7.1f} ms  errors {run.errors}/{run.requests}",
+                        f"p50 {run.p50_ms:7.1f} ms  p99 {run.p99_ms:7.1f} ms  errors {run.errors}/{run.requests}  "
+                        f"{run.cpu_ms:5.2f} CPU ms/req",
                         flush=True,
                     )
     finally:
@@ -348,15 +353,15 @@ def write_readme(runs: list[Run], seconds: int) -> None:
     anchors = {("SMS webhook", r.clients): r for r in runs if r.target == "minimal form view"}
     anchors |= {("web mailbox (JSON)", r.clients): r for r in runs if r.target == "minimal JSON view"}
     rows = [
-        "| clients | endpoint | req/s | p50 ms | p99 ms | non-2xx | ratio to minimal view |",
-        "|---|---|---|---|---|---|---|",
+        "| clients | endpoint | req/s | p50 ms | p99 ms | non-2xx | ratio to minimal view | server CPU ms/req |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for run in runs:
         anchor = anchors.get((run.target, run.clients))
         ratio = f"{run.rps / anchor.rps:.0%}" if anchor and anchor.rps else ""
         rows.append(
             f"| {run.clients} | {run.target} | {run.rps:.0f} | {run.p50_ms:.1f} | {run.p99_ms:.1f} | "
-            f"{run.errors}/{run.requests} | {ratio} |"
+            f"{run.errors}/{run.requests} | {ratio} | {run.cpu_ms:.2f} |"
         )
     machine = (
         f"{os.cpu_count()} cores, {platform.machine()}, {platform.python_implementation()} {platform.python_version()}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from collections.abc import Iterable
 from functools import partial
@@ -47,6 +48,27 @@ def clean_text(text: str, *, field: str = "description", required: bool = True) 
         }
         raise ApplicationError(message, code="too_long", fields={field: [message]})
     return text
+
+
+TOWNS_KEPT_SECONDS = 30.0
+_towns: dict[str, tuple[float, list[Town]]] = {}
+
+
+def towns_for_keywords() -> list[Town]:
+    """The towns with their SMS keywords, kept in the process for ``TOWNS_KEPT_SECONDS``.
+
+    Every SMS needs them and they change a few times a year; an edit in this process applies at
+    once (``towns_forget`` on save), one made elsewhere within the half minute.
+    """
+    now = time.monotonic()
+    kept = _towns.get("all")
+    if kept is None or now - kept[0] > TOWNS_KEPT_SECONDS:
+        kept = _towns["all"] = (now, list(Town.objects.all()))
+    return kept[1]
+
+
+def towns_forget(**kwargs: object) -> None:
+    _towns.clear()
 
 
 def town_by_keyword(word: str, towns: Iterable[Town] | None = None) -> Town | None:

@@ -28,8 +28,8 @@ from directory.models import Town
 from hotline import conf
 from hotline.models import InboundReport
 from hotline.selectors import public_status_line
-from hotline.services.common import clean_text, language_of, town_by_keyword, town_keywords
-from hotline.services.inbound import Arrival, Join, inbound_for_receipt, inbound_store, pending_from_sender
+from hotline.services.common import clean_text, language_of, town_by_keyword, town_keywords, towns_for_keywords
+from hotline.services.inbound import Arrival, Join, inbound_for_receipt, inbound_store, latest_report_from
 from notifications.services import reporter_opt_out
 
 # "CX 1234 5678 …" or "查询" alone; "查询到某厂…" is a report that happens to start with the word.
@@ -136,7 +136,7 @@ def _town_from(text: str) -> tuple[Town | None, str]:
 
     The text stays as the reporter wrote it, keyword included: it is their account, word for word.
     """
-    towns = list(Town.objects.all())  # a handful of rows, read once per message
+    towns = towns_for_keywords()
     for candidate in towns:
         for keyword in candidate.sms_keywords:
             # Chinese has no spaces: "甲镇某厂…" starts with the keyword without a separator.
@@ -202,15 +202,10 @@ def _receipt_target(digits: str) -> Join | None:
 def _recent_report(index: str) -> tuple[Join, datetime] | None:
     """The number's latest report in the join window, built or still waiting, if it is still open."""
     since = timezone.now() - timedelta(hours=conf.join_window_hours())
-    latest = (
-        Case.objects.filter(reporter__phone_index=index, created_at__gte=since)
-        .only("id", "state", "created_at")
-        .order_by("-created_at")
-        .first()
-    )
-    waiting = pending_from_sender(index, since)
-    if waiting is not None and (latest is None or waiting.created_at > latest.created_at):
-        return Join(inbound_id=waiting.pk), waiting.created_at
-    if latest is not None and latest.state in OPEN_STATES:
-        return Join(case_id=latest.pk), latest.created_at
-    return None
+    latest = latest_report_from(index, since)
+    if latest is None:
+        return None
+    join, created_at, state = latest
+    if join.case_id is not None and state not in OPEN_STATES:
+        return None
+    return join, created_at

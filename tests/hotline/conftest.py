@@ -16,6 +16,7 @@ from twilio.request_validator import RequestValidator
 
 from cases.receipts import parse_receipt
 from config.twilio import auth_token
+from hotline.services.common import towns_forget
 
 Post = Callable[..., Any]
 SMS = "/hotline/twilio/sms/"
@@ -51,8 +52,9 @@ class BrokenQueue:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> None:
+def _fresh_caches() -> None:
     cache.clear()
+    towns_forget()  # towns of an earlier test were rolled back without a signal
 
 
 @pytest.fixture
