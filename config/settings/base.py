@@ -202,6 +202,10 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Reporters' identities and original evidence of cases that ended this long ago, without a reward,
+# are erased by `manage.py retention` (cases/retention.py).
+RETENTION_YEARS = env_int("RETENTION_YEARS", 3)
+
 # /metrics answers a bearer token or a client address in these networks (docs/deployment.md).
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 METRICS_ALLOWED_NETWORKS = [ip_network(value, strict=False) for value in env_list("METRICS_ALLOWED_IPS", [])]
