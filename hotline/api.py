@@ -22,6 +22,7 @@ from directory.access import access_for
 from directory.models import Enterprise, Role, Town
 from hotline.access import address_key, case_for_reporter, throttle
 from hotline.selectors import report_status
+from hotline.services.common import towns_for_keywords
 from hotline.services.mailbox import (
     ReporterDetails,
     Upload,
@@ -39,16 +40,24 @@ def uploads_from(request: Request) -> list[Upload]:
     return [Upload(name=f.name or "", content=f.read()) for f in request.FILES.getlist("files")]
 
 
+class TownCodeField(serializers.CharField):
+    """A town by its code, from the towns the process keeps (no query per report; see ``towns_for_keywords``)."""
+
+    def to_internal_value(self, data: Any) -> Town:  # type: ignore[override]  # a Town where CharField gives str
+        code = super().to_internal_value(data)
+        for town in towns_for_keywords():
+            if town.code == code:
+                return town
+        raise serializers.ValidationError(_("No town has the code “%(code)s”.") % {"code": code[:40]}, code="unknown")
+
+    def to_representation(self, value: Any) -> str:
+        return str(value.code)
+
+
 class ReportInput(serializers.Serializer[Any]):
     category = serializers.ChoiceField(choices=Category.choices, default=Category.OTHER)
     description = serializers.CharField(max_length=20_000, trim_whitespace=False)
-    town = serializers.SlugRelatedField(
-        slug_field="code",
-        queryset=Town.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text="Town code; leave empty if unknown.",
-    )
+    town = TownCodeField(required=False, allow_null=True, help_text="Town code; leave empty if unknown.")
     enterprise = serializers.PrimaryKeyRelatedField(
         queryset=Enterprise.objects.all(), required=False, allow_null=True, help_text="From the enterprise register."
     )

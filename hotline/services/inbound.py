@@ -72,19 +72,17 @@ def inbound_store(arrival: Arrival) -> tuple[InboundReport, bool]:
     delivery's row, False) for a redelivery, which then replays the first reply."""
     inbound = _row(arrival)
     with transaction.atomic():
-        if arrival.sid is None:
-            inbound.save(force_insert=True)
-        else:
-            # One round trip; a concurrent redelivery waits on the unique index until the first commits.
-            values = [f.get_db_prep_save(f.pre_save(inbound, add=True), connection) for f in _FIELDS]
-            with connection.cursor() as cursor:
-                cursor.execute(_CLAIM, values)
-                claimed = cursor.fetchone()
-            if claimed is None:
-                return InboundReport.objects.get(sid=arrival.sid), False
-            inbound.pk = claimed[0]
-            inbound._state.adding = False
-            inbound._state.db = connection.alias
+        # One round trip; a concurrent redelivery waits on the unique index until the first commits.
+        # A row without sid (the web mailbox) never conflicts: NULLs are distinct.
+        values = [f.get_db_prep_save(f.pre_save(inbound, add=True), connection) for f in _FIELDS]
+        with connection.cursor() as cursor:
+            cursor.execute(_CLAIM, values)
+            claimed = cursor.fetchone()
+        if claimed is None:
+            return InboundReport.objects.get(sid=arrival.sid), False
+        inbound.pk = claimed[0]
+        inbound._state.adding = False
+        inbound._state.db = connection.alias
         if arrival.build:
             tasks.inbound_register.enqueue(inbound.pk)
     return inbound, True
