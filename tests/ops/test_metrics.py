@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from ipaddress import ip_network
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +18,7 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 from prometheus_client.parser import text_string_to_metric_families
 
 from cases.models import Channel
+from config.metrics import exposition
 from notifications.models import DeliveryStatus, MessageChannel, OutboundMessage
 from tests.factories import CaseFactory
 from tests.notifications.live_helpers import connect_as
@@ -27,15 +32,22 @@ def _metrics_access(settings: Any) -> None:
     settings.METRICS_ALLOWED_NETWORKS = [ip_network("10.20.0.0/16")]
 
 
-def scrape(client: Client | None = None) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def samples_of(text: str) -> Samples:
     """Every sample of one scrape, keyed by name and sorted labels."""
-    response = (client or Client()).get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
-    assert response.status_code == 200
     samples = {}
-    for family in text_string_to_metric_families(response.content.decode()):
+    for family in text_string_to_metric_families(text):
         for sample in family.samples:
             samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
     return samples
+
+
+def scrape(client: Client | None = None) -> Samples:
+    response = (client or Client()).get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    assert response.status_code == 200
+    return samples_of(response.content.decode())
 
 
 @pytest.mark.django_db
@@ -149,3 +161,30 @@ async def test_it_counts_open_websockets(users: dict[str, Any]) -> None:
     assert (await sync_to_async(scrape)())[key] == before + 1
     await second.disconnect()
     assert (await sync_to_async(scrape)())[key] == before
+
+
+SERVE_THREE_REQUESTS = """
+import django
+django.setup()
+from django.test import Client
+for _ in range(3):
+    assert Client().get("/healthz").status_code == 200
+"""
+
+
+@pytest.mark.django_db
+def test_with_a_shared_directory_one_scrape_adds_up_every_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two worker processes (as gunicorn runs them) answer requests; a scrape of a third sees both."""
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    for _worker in range(2):
+        subprocess.run([sys.executable, "-c", SERVE_THREE_REQUESTS], env=env, check=True, timeout=120)
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    CaseFactory(channel=Channel.VOICE)
+
+    samples = samples_of(exposition().decode())
+
+    key = ("hotline_http_requests_total", (("method", "GET"), ("route", "healthz"), ("status", "200")))
+    assert samples[key] == 6
+    assert samples[("hotline_cases_created_total", (("channel", "voice"),))] == 1  # the database figures too
