@@ -6,6 +6,7 @@ report, and ``db_worker --batch`` builds the case, as in production.
 
 from __future__ import annotations
 
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,11 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from cases import services
-from cases.models import Case, CaseEvent, EventKind
+from cases.models import Attachment, Case, CaseEvent, EventKind
 from cases.selectors import case_for_receipt
 from hotline import tasks
 from hotline.models import InboundReport
+from hotline.services.mailbox import Upload, report_followup
 from tests.hotline.conftest import SENDER, SMS, BrokenQueue, Post, jpeg_with_gps, receipt_in, sms
 
 REPORTS = "/api/v1/reports/"
@@ -118,7 +120,7 @@ def test_a_mailbox_lookup_before_the_case_is_built_says_it_is_being_registered(w
 
 
 @pytest.mark.django_db
-def test_a_failing_worker_leaves_the_report_waiting_and_a_later_run_builds_it(
+def test_a_failing_worker_leaves_the_report_waiting_and_the_retry_command_builds_it(
     twilio_post: Post, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(**kwargs: Any) -> Any:
@@ -135,7 +137,7 @@ def test_a_failing_worker_leaves_the_report_waiting_and_a_later_run_builds_it(
     assert waiting.attempts == tasks.REGISTER_ATTEMPTS and waiting.last_error == "DatabaseError"
     assert not Case.objects.exists() and not CaseEvent.objects.exists()
 
-    tasks.inbound_register.enqueue(waiting.pk)
+    call_command("hotline_register_pending", minutes=0, stdout=StringIO())
 
     case = case_for_receipt(receipt)
     assert case is not None and case.description == "脚手架没有护栏" and case.reporter.phone == SENDER
@@ -163,3 +165,22 @@ def test_a_failed_store_after_the_photo_was_written_leaves_no_file(
     assert response.status_code == 500
     assert not InboundReport.objects.exists()
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+@pytest.mark.django_db
+def test_a_followup_photo_whose_row_fails_to_save_leaves_no_file(
+    settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, twilio_post: Post
+) -> None:
+    twilio_post(SMS, sms("SM1", "塔吊钢丝绳断股"))
+    case = Case.objects.get()
+    settings.MEDIA_ROOT = tmp_path
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(Attachment, "save", broken)  # the row, written after both files
+    with pytest.raises(DatabaseError):
+        report_followup(case=case, text="照片", uploads=[Upload(name="photo.jpg", content=jpeg_with_gps())])
+
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+    assert not case.events.filter(kind=EventKind.FOLLOWUP).exists()
