@@ -12,7 +12,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import HIGH_RISK_INDUSTRIES, Enterprise, Membership, Park, Town, Village
+from config.crypto import EncryptedTextField
+from directory.models import HIGH_RISK_INDUSTRIES, Enterprise, Membership, Park, StaffIdentity, Town, Village
 
 
 @admin.register(Town)
@@ -41,7 +42,23 @@ class ParkAdmin(admin.ModelAdmin):
 class EnterpriseForm(forms.ModelForm):
     class Meta:
         model = Enterprise
-        fields = ["name", "credit_code", "address", "town", "park", "industry", "safety_grade"]
+        fields = [
+            "name",
+            "credit_code",
+            "address",
+            "town",
+            "park",
+            "industry",
+            "safety_grade",
+            "safety_manager_name",
+            "safety_manager_id_number",
+            "safety_manager_phone",
+        ]
+        widgets = {
+            "safety_manager_name": forms.TextInput,
+            "safety_manager_id_number": forms.TextInput,
+            "safety_manager_phone": forms.TextInput,
+        }
 
     def clean_credit_code(self) -> str:
         # The register prints codes in capitals; store them so, so lookups and uniqueness agree.
@@ -102,6 +119,15 @@ class MembershipInline(admin.TabularInline):
     verbose_name_plural = _("roles (town roles name their town; bureau roles none)")
 
 
+class StaffIdentityInline(admin.StackedInline):
+    model = StaffIdentity
+    extra = 0
+    max_num = 1
+    fields = ["id_number", "phone"]
+    formfield_overrides = {EncryptedTextField: {"widget": forms.TextInput}}
+    verbose_name_plural = _("identity (staff have a duty to report and earn no reward)")
+
+
 # Roles are edited where a person is: on their user page.
 User = get_user_model()
 if admin.site.is_registered(User):
@@ -110,4 +136,4 @@ if admin.site.is_registered(User):
 
 @admin.register(User)
 class StaffUserAdmin(UserAdmin):
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, StaffIdentityInline]

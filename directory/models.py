@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from config.crypto import EncryptedTextField
+from directory.identity import id_number_key, phone_key
 from directory.validators import validate_credit_code
 
 
@@ -96,6 +100,13 @@ class Enterprise(models.Model):
     )
     industry = models.CharField(_("industry"), max_length=32, choices=Industry.choices)
     safety_grade = models.CharField(_("safety grade"), max_length=1, choices=SafetyGrade.choices)
+    # The safety manager has a duty to report, so reports of theirs about this enterprise earn no
+    # reward. Encrypted like reporters' details; the keys let rewards compare without decrypting.
+    safety_manager_name = EncryptedTextField(_("safety manager"), blank=True)
+    safety_manager_id_number = EncryptedTextField(_("safety manager's ID number"), blank=True)
+    safety_manager_phone = EncryptedTextField(_("safety manager's phone"), blank=True)
+    safety_manager_id_key = models.CharField(max_length=64, blank=True, editable=False)
+    safety_manager_phone_key = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -104,6 +115,11 @@ class Enterprise(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.safety_manager_id_key = id_number_key(self.safety_manager_id_number)
+        self.safety_manager_phone_key = phone_key(self.safety_manager_phone)
+        super().save(*args, **kwargs)
 
     @property
     def high_risk(self) -> bool:
@@ -151,3 +167,28 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()}" + (f" · {self.town}" if self.town_id else "")
+
+
+class StaffIdentity(models.Model):
+    """A staff user's ID and phone number: staff have a duty to report, so a report of theirs earns
+    no reward. Encrypted; the keys are what the reward check compares."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_identity", verbose_name=_("user")
+    )
+    id_number = EncryptedTextField(_("ID number"), blank=True)
+    phone = EncryptedTextField(_("phone"), blank=True)
+    id_number_key = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_key = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+
+    class Meta:
+        verbose_name = _("staff identity")
+        verbose_name_plural = _("staff identities")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.id_number_key = id_number_key(self.id_number)
+        self.phone_key = phone_key(self.phone)
+        super().save(*args, **kwargs)

@@ -167,6 +167,11 @@ class ReverseApi(RewardActionApi):
     service = staticmethod(services.reward_reverse)
 
 
+class WithdrawApi(RewardActionApi):
+    input_serializer = RewardReasonInput
+    service = staticmethod(services.reward_withdraw)
+
+
 class PayApi(RewardActionApi):
     input_serializer = RewardPayInput
 
@@ -342,5 +347,6 @@ ACTIONS: dict[str, type[RewardActionApi]] = {
         "offer": OfferApi,
         "pay": PayApi,
         "reverse": ReverseApi,
+        "withdraw": WithdrawApi,
     }.items()
 }

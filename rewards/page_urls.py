@@ -11,7 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("rewards/<int:reward_id>/claim-assisted/", staff.reward_claim_assisted, name="reward-claim-assisted-page"),
     path("rewards/<int:reward_id>/reveal/", staff.reward_reveal, name="reward-reveal"),
     re_path(
-        r"^rewards/(?P<reward_id>[0-9]+)/(?P<action>approve|reject|offer|pay|reverse)/$",
+        r"^rewards/(?P<reward_id>[0-9]+)/(?P<action>approve|reject|offer|pay|reverse|withdraw)/$",
         staff.reward_action,
         name="reward-action",
     ),

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.models.states import State
 from directory.access import access_for
 from directory.models import Role
 
@@ -63,6 +64,11 @@ def may_reverse(reward: Any, user: Any) -> bool:
     return access_for(user).has_bureau_role(Role.FINANCE, Role.REWARD_APPROVER)
 
 
+def may_withdraw(reward: Any, user: Any) -> bool:
+    """Approvers withdraw a reward found not due; the system does when a reopened case closes again."""
+    return user is None or access_for(user).has_bureau_role(Role.REWARD_APPROVER)
+
+
 def reporter_or_system(reward: Any, user: Any) -> bool:
     """Claims come from the reporter (no staff user) and expiry from the scheduler."""
     return True
@@ -92,3 +98,8 @@ def claim_window_open(reward: Reward) -> bool:
 @_condition("claim_by", _("The claim window is still open."))
 def claim_window_closed(reward: Reward) -> bool:
     return reward.claim_by is not None and timezone.localdate() > reward.claim_by
+
+
+@_condition("case", _("The case was reopened; its reward waits until the case is closed again."))
+def case_closed(reward: Reward) -> bool:
+    return bool(reward.case.state == State.CLOSED)

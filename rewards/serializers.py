@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.crypto import mask_identifier, mask_name
+from rewards import eligibility
 from rewards.models import Reward, RewardClaim
 
 
@@ -36,6 +38,13 @@ class ClaimRevealedOutput(serializers.ModelSerializer[RewardClaim]):
         fields = ["method", "bank_name", "name", "id_number", "account", "created_at"]
 
 
+class FlagOutput(serializers.Serializer[Any]):
+    """An exclusion found or a change to check; the text is in the user's language."""
+
+    rule = serializers.CharField()
+    text = serializers.CharField()
+
+
 class RewardOutput(serializers.ModelSerializer[Reward]):
     case = serializers.CharField(source="case.reference")
     town = serializers.CharField(source="town.name", allow_null=True, default=None)
@@ -44,6 +53,7 @@ class RewardOutput(serializers.ModelSerializer[Reward]):
     first_approved_by = serializers.SerializerMethodField()
     second_approved_by = serializers.SerializerMethodField()
     claim = serializers.SerializerMethodField()
+    flags = serializers.SerializerMethodField()
 
     class Meta:
         model = Reward
@@ -75,6 +85,7 @@ class RewardOutput(serializers.ModelSerializer[Reward]):
             "paid_at",
             "closed_at",
             "claim",
+            "flags",
         ]
 
     def _username(self, user: Any) -> str | None:
@@ -94,3 +105,7 @@ class RewardOutput(serializers.ModelSerializer[Reward]):
             return ClaimMaskedOutput(reward.claim_details).data
         except RewardClaim.DoesNotExist:
             return None
+
+    @extend_schema_field(FlagOutput(many=True))
+    def get_flags(self, reward: Reward) -> list[dict[str, str]]:
+        return [{"rule": flag["rule"], "text": eligibility.describe(flag)} for flag in reward.flags]

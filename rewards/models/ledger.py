@@ -14,7 +14,7 @@ from directory.models import Town
 class EntryKind(models.TextChoices):
     ACCRUAL = "accrual", _("Accrual on approval")
     PAYOUT = "payout", _("Payout")
-    RELEASE = "release", _("Release on expiry")
+    RELEASE = "release", _("Release on expiry or withdrawal")
     REVERSAL = "reversal", _("Reversal")
 
 

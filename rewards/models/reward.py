@@ -88,6 +88,8 @@ class Reward(ConcurrentTransitionMixin, models.Model):
     needs_second_approval = models.BooleanField(_("needs a second approver"), default=False)
     decision_reason = models.TextField(_("reason of the last decision"), blank=True)
     budget_year = models.PositiveSmallIntegerField(_("budget year"), null=True, blank=True)
+    # Exclusions found and changes to check (``rewards.eligibility``): a flagged reward is not approved.
+    flags = models.JSONField(_("flags"), default=list, blank=True)
 
     created_at = models.DateTimeField(_("proposed"), auto_now_add=True)
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
@@ -128,7 +130,7 @@ class Reward(ConcurrentTransitionMixin, models.Model):
         source=RewardState.PROPOSED,
         target=RewardState.APPROVED,
         permission=rules.may_approve,
-        conditions=[rules.approvals_complete],
+        conditions=[rules.case_closed, rules.approvals_complete],
     )
     def approve(self) -> None:
         pass
@@ -137,7 +139,13 @@ class Reward(ConcurrentTransitionMixin, models.Model):
     def reject(self) -> None:
         pass
 
-    @transition(field=state, source=RewardState.APPROVED, target=RewardState.OFFERED, permission=rules.may_offer)
+    @transition(
+        field=state,
+        source=RewardState.APPROVED,
+        target=RewardState.OFFERED,
+        permission=rules.may_offer,
+        conditions=[rules.case_closed],
+    )
     def offer(self) -> None:
         pass
 
@@ -151,9 +159,25 @@ class Reward(ConcurrentTransitionMixin, models.Model):
     def claim(self) -> None:
         pass
 
-    @transition(field=state, source=RewardState.CLAIMED, target=RewardState.PAID, permission=rules.may_record_payout)
+    @transition(
+        field=state,
+        source=RewardState.CLAIMED,
+        target=RewardState.PAID,
+        permission=rules.may_record_payout,
+        conditions=[rules.case_closed],
+    )
     def pay(self) -> None:
         pass
+
+    @transition(
+        field=state,
+        source=[RewardState.PROPOSED, RewardState.APPROVED, RewardState.OFFERED, RewardState.CLAIMED],
+        target=RewardState.REJECTED,
+        permission=rules.may_withdraw,
+    )
+    def withdraw(self) -> None:
+        """No longer due (not eligible after all, or the case's findings changed) before any money
+        went out; what approval committed is released by a ledger entry."""
 
     @transition(
         field=state,

@@ -8,8 +8,10 @@ from rewards.services.decisions import (
     reward_pay,
     reward_reject,
     reward_reverse,
+    reward_withdraw,
     rewards_expire_due,
 )
+from rewards.services.flags import reward_flag
 from rewards.services.policy import policy_create
 from rewards.services.proposal import (
     reward_calculate,
@@ -27,12 +29,14 @@ __all__ = [
     "reward_claim",
     "reward_claim_assisted",
     "reward_expire",
+    "reward_flag",
     "reward_offer",
     "reward_pay",
     "reward_propose",
     "reward_propose_for_case",
     "reward_reject",
     "reward_reverse",
+    "reward_withdraw",
     "rewards_expire_due",
     "rewards_propose_missing",
 ]

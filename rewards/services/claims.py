@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 from cases.models import IdentityAccess
 from cases.selectors import case_for_receipt, case_for_receipt_and_phone
 from config.errors import ApplicationError, Conflict, Forbidden, NotFound
+from rewards import eligibility
 from rewards.models import ClaimMethod, Reward, RewardClaim, RewardState
 from rewards.rules import may_assist_claims, may_pay
+from rewards.services.flags import reward_flag
 from rewards.services.transitions import run_transition, state_conflict
 
 PURPOSE = "reward_payment"
@@ -89,6 +91,25 @@ def _ensure_claimable(reward: Reward, details: ClaimDetails, *, online: bool) ->
         )
     if details.method not in ClaimMethod.values:
         raise ApplicationError(_("Choose how to be paid."), code="invalid", fields={"method": [_("Unknown.")]})
+    _ensure_no_duty_to_report(reward, details)
+
+
+def _ensure_no_duty_to_report(reward: Reward, details: ClaimDetails) -> None:
+    """The claimant's ID number and phone, known only now for most reporters, against the staff
+    records and the enterprise's safety manager. A match is flagged for the approver (who withdraws
+    the offer) and the claim refused without saying which record matched."""
+    phones = [details.account] if details.method != ClaimMethod.BANK and "@" not in details.account else []
+    claimant = eligibility.Identity.of(id_numbers=[details.id_number], phones=phones)
+    excluded = eligibility.duty_to_report(reward.case, eligibility.Identity.of_reporter(reward.reporter) | claimant)
+    if excluded:
+        reward_flag(reward=reward, flags=excluded)
+        raise Forbidden(
+            _(
+                "People with a duty to report — staff of the bureau and its towns, and the enterprise's safety "
+                "manager — cannot receive a reward for it. The bureau will review this reward."
+            ),
+            code="not_eligible",
+        )
 
 
 def _record_claim(reward: Reward, details: ClaimDetails, *, by: Any = None, reason: str = "") -> Reward:

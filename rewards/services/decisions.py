@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from config.errors import ApplicationError, Conflict, Forbidden
 from directory.access import access_for
 from directory.models import Role
-from rewards import rules
+from rewards import eligibility, rules
 from rewards.models import EntryKind, LedgerEntry, Reward, RewardState
 from rewards.services import ledger
 from rewards.services.transitions import CLAIM_PATH, reward_event, run_transition, state_conflict
@@ -29,15 +29,26 @@ def _reason_required(reason: str) -> str:
 
 
 def reward_approve(*, reward: Reward, by: Any) -> Reward:
-    """Maker-checker: never the proposer; above the policy's threshold a second, different approver."""
+    """Maker-checker: never the proposer; above the policy's threshold a second, different approver.
+    The exclusions are checked again now, so a staff record or safety manager registered since the
+    proposal still stops the money."""
     if not access_for(by).has_bureau_role(Role.REWARD_APPROVER):
         raise Forbidden(_("Only reward approvers approve rewards."), code="permission_denied")
     with transaction.atomic():
-        locked = Reward.objects.select_for_update().select_related("case").get(pk=reward.pk)
+        locked = (
+            Reward.objects.select_for_update(of=("self",))
+            .select_related("case__enterprise", "reporter")
+            .get(pk=reward.pk)
+        )
         if locked.state != RewardState.PROPOSED:  # a double click lands here: 409, not "not yours"
             raise state_conflict(locked, "approve")
         if locked.proposed_by_id == by.pk:
             raise Forbidden(_("You proposed this reward; another approver must approve it."), code="maker_checker")
+        if not rules.case_closed(locked):
+            raise Conflict(str(rules.case_closed.message), code="transition_not_allowed")
+        excluded = eligibility.flags_for(locked.case, locked.reporter)
+        if excluded:
+            raise Conflict(eligibility.not_eligible_message(excluded), code="not_eligible")
         if locked.first_approved_by_id == by.pk:
             raise Conflict(
                 _("You have already approved this reward; it needs a second approver."),
@@ -53,6 +64,7 @@ def reward_approve(*, reward: Reward, by: Any) -> Reward:
                 r.second_approved_by = by
             r.approved_at = timezone.now()
             r.budget_year = timezone.localdate().year
+            r.flags = [flag for flag in r.flags if flag["rule"] not in eligibility.EXCLUSIONS]  # no longer hold
 
         def after(r: Reward) -> dict[str, Any]:
             ledger.check_budget(reward=r, year=r.budget_year or 0)
@@ -77,6 +89,25 @@ def reward_reject(*, reward: Reward, by: Any, reason: str) -> Reward:
         r.closed_at = timezone.now()
 
     return run_transition(reward.pk, "reject", by=by, reason=reason, prepare=prepare)
+
+
+def reward_withdraw(*, reward: Reward, by: Any, reason: str) -> Reward:
+    """Take back a reward that is not due after all, before it is paid (a paid one is reversed).
+    What its approval committed goes back to the budget as a release entry."""
+    reason = _reason_required(reason)
+    if reward.state == RewardState.PAID:
+        raise Conflict(_("A paid reward is not withdrawn; reverse the payout instead."), code="transition_not_allowed")
+
+    def prepare(r: Reward) -> None:
+        r.decision_reason = reason
+        r.closed_at = timezone.now()
+
+    def after(r: Reward) -> dict[str, Any]:
+        if r.ledger_entries.filter(kind=EntryKind.ACCRUAL).exists():
+            ledger.post(reward=r, kind=EntryKind.RELEASE, actor=by, value_date=timezone.localdate(), note=reason)
+        return {}
+
+    return run_transition(reward.pk, "withdraw", by=by, reason=reason, prepare=prepare, after=after)
 
 
 def reward_offer(*, reward: Reward, by: Any) -> Reward:

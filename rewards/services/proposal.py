@@ -16,10 +16,12 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseReporter, Reporter, State
 from config.errors import ApplicationError, Conflict, Forbidden
-from rewards import rules
+from rewards import eligibility, rules
 from rewards.calculation import Calculation, Findings, awarded_this_month, calculate, policy_in_force
 from rewards.models import JointSplit, Reward, RewardPolicy, RewardState
 from rewards.money import ZERO, format_yuan, split
+from rewards.services.decisions import reward_withdraw
+from rewards.services.flags import reward_flag
 from rewards.services.transitions import reward_event
 
 logger = logging.getLogger(__name__)
@@ -65,6 +67,7 @@ def _create_rewards(
     shares = split(amount, len(reporters))
     rewards = []
     for reporter, share in zip(reporters, shares, strict=True):
+        flags = eligibility.flags_for(case, reporter)
         share_label = f"1/{len(reporters)}"
         share_working = (
             working
@@ -87,19 +90,32 @@ def _create_rewards(
             proposal_reason=reason,
             # The threshold is about the size of the decision: the case's total, not each share.
             needs_second_approval=amount > policy.second_approval_above,
+            flags=flags,
         )
-        reward_event(reward, "proposed", actor=by, reason=reason, working=share_working, policy=policy.version)
+        reward_event(
+            reward,
+            "proposed",
+            actor=by,
+            reason=reason,
+            working=share_working,
+            policy=policy.version,
+            flags=[flag["rule"] for flag in flags],
+        )
         rewards.append(reward)
     return rewards
 
 
 def reward_propose_for_case(*, case: Case) -> list[Reward]:
-    """The system's proposal for a closed, substantiated case; nothing if it has one or earns nothing."""
+    """The system's proposal for a closed, substantiated case; nothing if it earns nothing. A case
+    that already has rewards was closed before: see ``_reconcile``."""
     with transaction.atomic():
-        case = Case.objects.select_for_update().select_related("reporter").get(pk=case.pk)
-        if case.state != State.CLOSED or not case.substantiated or case.merged_into_id is not None:
+        case = Case.objects.select_for_update(of=("self",)).select_related("reporter", "enterprise").get(pk=case.pk)
+        if case.state != State.CLOSED or case.merged_into_id is not None:
             return []
-        if Reward.objects.filter(case=case).exists():
+        existing = list(Reward.objects.select_for_update().filter(case=case).order_by("id"))
+        if existing:
+            return _reconcile(case, existing)
+        if not case.substantiated:
             return []
         policy = policy_in_force(case.accepted_at)
         calculation = _calculation(case, policy)
@@ -113,6 +129,38 @@ def reward_propose_for_case(*, case: Case) -> list[Reward]:
                 )
         except IntegrityError:  # proposed at the same moment by another process
             return []
+
+
+PENDING = (RewardState.PROPOSED, RewardState.APPROVED, RewardState.OFFERED, RewardState.CLAIMED)
+
+
+def _reconcile(case: Case, existing: list[Reward]) -> list[Reward]:
+    """A reopened case closed again. If its findings now give another amount (or none), rewards not
+    yet paid are withdrawn (a release entry gives back what approval committed) and the new amount
+    is proposed afresh; a paid reward is never changed, only flagged for the approver and finance.
+    Rewards rejected, expired or reversed before stay as they are, and so does a case whose
+    findings give what they gave before (this also makes a repeated close event harmless)."""
+    current = [reward for reward in existing if reward.state in (*PENDING, RewardState.PAID)]
+    if not current:
+        return []
+    policy = current[0].policy
+    calculation = _calculation(case, policy) if case.substantiated else None
+    amount = calculation.amount if calculation else ZERO
+    if calculation and (calculation.basis, amount) == (current[0].basis, current[0].calculated_amount):
+        return []
+    reason = _("The case was reopened and closed again; by its new findings the policy gives %(amount)s.") % {
+        "amount": format_yuan(amount)
+    }
+    paid = [reward for reward in current if reward.state == RewardState.PAID]
+    for reward in current:
+        if reward.state == RewardState.PAID:
+            was, now = format_yuan(reward.calculated_amount), format_yuan(amount)
+            reward_flag(reward=reward, flags=[{"rule": eligibility.FINDINGS_CHANGED, "was": was, "now": now}])
+        else:
+            reward_withdraw(reward=reward, by=None, reason=reason)
+    if paid or calculation is None or amount <= ZERO:
+        return []
+    return _create_rewards(case, policy, calculation, amount, by=None, reason="", working=calculation.working)
 
 
 def rewards_propose_missing() -> int:
@@ -144,7 +192,7 @@ def reward_propose(*, case: Case, by: Any, amount: Decimal, reason: str) -> list
             fields={"reason": [_("This field is required.")]},
         )
     with transaction.atomic():
-        case = Case.objects.select_for_update().select_related("reporter").get(pk=case.pk)
+        case = Case.objects.select_for_update(of=("self",)).select_related("reporter", "enterprise").get(pk=case.pk)
         if case.state != State.CLOSED or not case.substantiated:
             raise Conflict(_("Rewards are proposed for closed, substantiated cases."), code="case_not_eligible")
         if case.merged_into_id is not None:
@@ -166,7 +214,11 @@ def reward_propose(*, case: Case, by: Any, amount: Decimal, reason: str) -> list
             "amount": format_yuan(amount),
         }
         live = list(
-            Reward.objects.select_for_update().filter(case=case).exclude(state=RewardState.REJECTED).order_by("id")
+            Reward.objects.select_for_update(of=("self",))
+            .select_related("case__enterprise", "reporter")
+            .filter(case=case)
+            .exclude(state=RewardState.REJECTED)
+            .order_by("id")
         )
         if any(reward.state != RewardState.PROPOSED for reward in live):
             raise Conflict(
@@ -186,8 +238,10 @@ def _amend(
         reward.amount, reward.working, reward.proposed_by, reward.proposal_reason = share, working, by, reason
         reward.first_approved_by = reward.second_approved_by = None
         reward.needs_second_approval = amount > policy.second_approval_above
+        reward.flags = eligibility.flags_for(reward.case, reward.reporter)
         reward.save(
             update_fields=[
+                "flags",
                 "amount",
                 "working",
                 "proposed_by",

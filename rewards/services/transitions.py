@@ -43,6 +43,7 @@ MILESTONE = {
     "pay": "paid",
     "expire": "expired",
     "reverse": "reversed",
+    "withdraw": "withdrawn",
 }
 
 
@@ -85,6 +86,7 @@ SOURCE = {
     "pay": RewardState.CLAIMED,
     "expire": RewardState.OFFERED,
     "reverse": RewardState.PAID,
+    "withdraw": RewardState.PROPOSED,
 }
 
 

@@ -22,7 +22,7 @@ from config.crypto import mask_identifier, mask_name
 from config.errors import ApplicationError
 from directory.access import StaffAccess, access_for
 from directory.models import Role
-from rewards import rules, selectors, services
+from rewards import eligibility, rules, selectors, services
 from rewards.models import Reward, RewardClaim, RewardState
 from rewards.views.claim_page import payment_details, show_refusal
 from rewards.views.forms import AssistedClaimForm, PayoutForm, ReasonForm, RewardFilterForm
@@ -32,11 +32,15 @@ def may_open_rewards(access: StaffAccess) -> bool:
     return access.has_bureau_role(*rules.READER_ROLES)
 
 
+# A proposal is rejected; later, before the money goes out, a reward is withdrawn.
+WITHDRAWABLE = (RewardState.APPROVED, RewardState.OFFERED, RewardState.CLAIMED)
+
+
 def available_actions(reward: Reward, user: Any) -> set[str]:
     """What this user may do to this reward now: its state, the role and maker-checker together."""
     state = reward.state
     actions = set()
-    if state == RewardState.PROPOSED and rules.may_approve(reward, user):
+    if state == RewardState.PROPOSED and rules.may_approve(reward, user) and not eligibility.exclusions(reward.flags):
         actions.add("approve")
     if state == RewardState.PROPOSED and rules.may_decide(reward, user):
         actions.add("reject")
@@ -44,6 +48,8 @@ def available_actions(reward: Reward, user: Any) -> set[str]:
         actions.add("offer")
     if state == RewardState.CLAIMED and rules.may_record_payout(reward, user):
         actions.add("pay")
+    if state in WITHDRAWABLE and rules.may_withdraw(reward, user):
+        actions.add("withdraw")
     if state == RewardState.PAID and rules.may_reverse(reward, user):
         actions.add("reverse")
     if state == RewardState.OFFERED and rules.may_assist_claims(user):
@@ -70,6 +76,8 @@ def reward_list(request: HttpRequest) -> HttpResponseBase:
 # and the first of two approvals) as people read them.
 MILESTONES = {state.value: state.label for state in RewardState} | {
     "first_approval": _("First of two approvals"),
+    "withdrawn": _("Withdrawn"),
+    "flagged": _("Flagged for review"),
 }
 
 
@@ -86,6 +94,7 @@ def _timeline(reward: Reward) -> list[tuple[CaseEvent, str]]:
 def _detail(request: HttpRequest, reward_id: int, **extra: Any) -> HttpResponseBase:
     reward = selectors.reward_get(request.user, reward_id)
     claim = RewardClaim.objects.filter(reward=reward).first()
+    excluded = eligibility.exclusions(reward.flags)
     context = {
         "reward": reward,
         "reporter_name": mask_name(reward.reporter.name or ""),
@@ -94,7 +103,9 @@ def _detail(request: HttpRequest, reward_id: int, **extra: Any) -> HttpResponseB
         "claim_account": mask_identifier(claim.account) if claim else "",
         "timeline": _timeline(reward),
         "actions": available_actions(reward, request.user),
+        "flags": [eligibility.describe(flag) for flag in reward.flags],
         "reason_form": ReasonForm(),
+        "reject_form": ReasonForm(initial={"reason": eligibility.not_eligible_message(excluded)}),
         "payout_form": PayoutForm(),
         "assisted_form": extra.pop("assisted_form", None) or AssistedClaimForm(),
         "approver_role": access_for(request.user).has_bureau_role(Role.REWARD_APPROVER),
@@ -116,6 +127,7 @@ ACTION_FORMS: dict[str, type[ReasonForm] | type[PayoutForm] | None] = {
     "offer": None,
     "pay": PayoutForm,
     "reverse": ReasonForm,
+    "withdraw": ReasonForm,
 }
 DONE = {
     "approve": _("Approval recorded."),
@@ -123,6 +135,7 @@ DONE = {
     "offer": _("The reward was offered to the reporter."),
     "pay": _("The payout was recorded."),
     "reverse": _("The payout was reversed."),
+    "withdraw": _("The reward was withdrawn."),
 }
 
 
@@ -135,6 +148,8 @@ def _act(request: HttpRequest, reward: Reward, action: str, data: dict[str, Any]
         return services.reward_offer(reward=reward, by=request.user)
     if action == "pay":
         return services.reward_pay(reward=reward, by=request.user, **data)
+    if action == "withdraw":
+        return services.reward_withdraw(reward=reward, by=request.user, reason=data["reason"])
     return services.reward_reverse(reward=reward, by=request.user, reason=data["reason"])
 
 
