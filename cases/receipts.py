@@ -36,13 +36,27 @@ def format_receipt(receipt: str) -> str:
 
 
 def hash_password(password: str) -> str:
-    """PBKDF2 like staff passwords, at a cost fit for a public form.
+    """PBKDF2 like staff passwords, at a cost fit for a public form — computed off the request path.
 
     Django's default (1,000,000 rounds) spent 0.3–3 s of CPU per report here: on an
     unauthenticated form that is a flood lever. The password is a second factor: the 16-digit
     receipt (53 random bits, stored as a keyed HMAC) must be known first, and online guessing is
     rate-limited. So ``RECEIPT_PASSWORD_ITERATIONS`` (20,000 by default) rounds, salted, in
     Django's ``pbkdf2_sha256$…`` format that ``password_matches`` reads unchanged.
+
+    Even 20,000 rounds (10–20 ms of CPU) cost several times the whole budget of a mailbox request,
+    so the mailbox does not hash at the door. Of the two ways out we chose the first:
+    - *Encrypt at the door, hash in the worker* (chosen): the request stores the password inside
+      the Fernet-encrypted payload of the waiting report (``FIELD_ENCRYPTION_KEYS``, like every other
+      personal field), the task worker hashes it here and empties the payload in the same
+      transaction that builds the case. The ciphertext lives seconds, under the keys that already
+      protect names and phone numbers; a stolen database without the keys reveals nothing, and the
+      lasting record is the ordinary salted, slow hash. Lookups before the case exists compare
+      against the decrypted password in constant time (``hotline.access``), rate-limited like all
+      lookups.
+    - *A keyed fast hash* (HMAC with a server-side pepper) was rejected: it is only as strong as
+      the secrecy of one more key, with no work factor at all once that key leaks alongside the
+      database, and it would be a second password format to keep forever.
     """
     hasher = get_hasher("default")
     if isinstance(hasher, PBKDF2PasswordHasher):
