@@ -15,7 +15,6 @@ Access: a bearer token (``METRICS_TOKEN``) or a client address in ``METRICS_ALLO
 from __future__ import annotations
 
 import hmac
-import os
 import time
 from collections.abc import Callable, Iterator
 from ipaddress import ip_address
@@ -149,15 +148,15 @@ def _task_queue() -> Iterator[Metric]:
 
 
 _database = DatabaseCollector()
-if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+if not settings.PROMETHEUS_MULTIPROC_DIR:
     REGISTRY.register(_database)
 
 
 def exposition() -> bytes:
-    if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+    if not settings.PROMETHEUS_MULTIPROC_DIR:
         return generate_latest(REGISTRY)
     registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    multiprocess.MultiProcessCollector(registry, path=settings.PROMETHEUS_MULTIPROC_DIR)  # type: ignore[no-untyped-call]
     registry.register(_database)
     return generate_latest(registry)
 

@@ -209,6 +209,8 @@ RETENTION_YEARS = env_int("RETENTION_YEARS", 3)
 # /metrics answers a bearer token or a client address in these networks (docs/deployment.md).
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 METRICS_ALLOWED_NETWORKS = [ip_network(value, strict=False) for value in env_list("METRICS_ALLOWED_IPS", [])]
+# Several processes per container: prometheus_client keeps their metrics in files here (read at start-up).
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", "")
 
 # Readable lines by default; production switches to one JSON object per line (config/logging.py).
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

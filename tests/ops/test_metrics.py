@@ -173,14 +173,12 @@ for _ in range(3):
 
 
 @pytest.mark.django_db
-def test_with_a_shared_directory_one_scrape_adds_up_every_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_with_a_shared_directory_one_scrape_adds_up_every_process(tmp_path: Path, settings: Any) -> None:
     """Two worker processes (as gunicorn runs them) answer requests; a scrape of a third sees both."""
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings.test"}
     for _worker in range(2):
         subprocess.run([sys.executable, "-c", SERVE_THREE_REQUESTS], env=env, check=True, timeout=120)
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    settings.PROMETHEUS_MULTIPROC_DIR = str(tmp_path)
     CaseFactory(channel=Channel.VOICE)
 
     samples = samples_of(exposition().decode())
