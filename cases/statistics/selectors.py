@@ -92,14 +92,17 @@ def _scope(rows: QuerySet, period: Period, town_ids: list[int] | None) -> QueryS
     return rows.filter(town_id__in=town_ids) if town_ids else rows
 
 
-def overdue_now(town_ids: list[int] | None = None, today: date | None = None) -> dict[int, int]:
+def overdue_now(
+    town_ids: list[int] | None = None, today: date | None = None, *, all_towns: list[int] | None = None
+) -> dict[int, int]:
     """Open cases past their due date, by town (0: not assigned yet).
 
     Naming the towns (and "no town" separately) lets PostgreSQL answer from the
     (town, state, due_date) index alone instead of intersecting two bitmaps over the table.
+    A caller that has already read the towns passes their ids as ``all_towns``.
     """
     late = Case.objects.filter(state__in=OPEN_STATES, due_date__lt=today or timezone.localdate()).order_by()
-    towns = town_ids or list(Town.objects.values_list("pk", flat=True))
+    towns = town_ids or all_towns or list(Town.objects.values_list("pk", flat=True))
     counts = dict(
         late.filter(town_id__in=towns).values_list("town_id").annotate(n=Count("*")).values_list("town_id", "n")
     )
@@ -110,7 +113,9 @@ def overdue_now(town_ids: list[int] | None = None, today: date | None = None) ->
     return counts
 
 
-def town_figures(period: Period, town_ids: list[int] | None = None) -> list[TownFigures]:
+def town_figures(
+    period: Period, town_ids: list[int] | None = None, *, all_towns: list[int] | None = None
+) -> list[TownFigures]:
     """Per town: received, closure rate, on-time rate, median/p90 days to close, overdue now."""
     towns: dict[int, TownFigures] = {}
 
@@ -142,7 +147,7 @@ def town_figures(period: Period, town_ids: list[int] | None = None) -> list[Town
     for town_id, days, n in duration_rows:
         if n:
             town(town_id).durations[days] = n
-    for town_id, n in overdue_now(town_ids).items():
+    for town_id, n in overdue_now(town_ids, all_towns=all_towns).items():
         town(town_id).overdue_now = n
     return [towns[key] for key in sorted(towns)]
 
@@ -172,20 +177,30 @@ class Breakdown:
 
 
 def monthly_breakdown(dimension: str, period: Period, town_ids: list[int] | None = None) -> Breakdown:
+    return monthly_breakdowns([dimension], period, town_ids)[dimension]
+
+
+def monthly_breakdowns(
+    dimensions: list[str], period: Period, town_ids: list[int] | None = None
+) -> dict[str, Breakdown]:
+    """Cases by value and month of receipt for each dimension (channel, category, industry), one query."""
     rows = (
-        _scope(BreakdownDayFigure.objects.filter(dimension=dimension), period, town_ids)
+        _scope(BreakdownDayFigure.objects.filter(dimension__in=dimensions), period, town_ids)
         .annotate(month=TruncMonth("day"))
         .order_by()
-        .values_list("month", "value")
+        .values_list("dimension", "month", "value")
         .annotate(n=Sum("cases"))
     )
-    counts: dict[str, dict[date, int]] = defaultdict(dict)
-    months: set[date] = set()
-    for month, value, n in rows:
+    counts: dict[str, dict[str, dict[date, int]]] = {dimension: defaultdict(dict) for dimension in dimensions}
+    months: dict[str, set[date]] = {dimension: set() for dimension in dimensions}
+    for dimension, month, value, n in rows:
         if n:
-            counts[value][month] = counts[value].get(month, 0) + n
-            months.add(month)
-    return Breakdown(dimension=dimension, months=sorted(months), counts=dict(counts))
+            counts[dimension][value][month] = counts[dimension][value].get(month, 0) + n
+            months[dimension].add(month)
+    return {
+        dimension: Breakdown(dimension=dimension, months=sorted(months[dimension]), counts=dict(counts[dimension]))
+        for dimension in dimensions
+    }
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from cases.models import Category, Channel
 from cases.selectors import cases_visible_to
 from cases.statistics import selectors as stats
 from cases.statistics.exports import csv_stream, xlsx_file
-from cases.statistics.figures import NO_INDUSTRY, NO_TOWN
+from cases.statistics.figures import NO_INDUSTRY
 from cases.statistics.monthly_report import XLSX_CONTENT_TYPE, parse_month, report_bytes
 from cases.statistics.panels import dashboard_panels
 from cases.views.access import may_see_dashboard, render_page, staff_page
@@ -57,46 +57,47 @@ def _label(dimension: str, value: str) -> str:
         return value
 
 
-def _breakdown_table(dimension: str, period: stats.Period, town_ids: list[int] | None) -> dict[str, Any]:
-    breakdown = stats.monthly_breakdown(dimension, period, town_ids)
-    rows = [(_label(dimension, value), breakdown.row(value)) for value in sorted(breakdown.counts)]
-    peak = max((n for _label_, counts in rows for n in counts), default=0)
-    return {"dimension": dimension, "months": breakdown.months, "rows": rows, "peak": peak}
+def _width(n: int, peak: int) -> int:
+    """A bar's length in percent of the largest figure of its chart."""
+    return round(100 * n / peak) if peak else 0
+
+
+def _breakdown_table(breakdown: stats.Breakdown) -> dict[str, Any]:
+    labelled = [(_label(breakdown.dimension, value), breakdown.row(value)) for value in sorted(breakdown.counts)]
+    peak = max((n for _label_, counts in labelled for n in counts), default=0)
+    rows = [(label, [(n, _width(n, peak)) for n in counts]) for label, counts in labelled]
+    return {"dimension": breakdown.dimension, "months": breakdown.months, "rows": rows}
 
 
 @require_GET
 @staff_page(may_see_dashboard)
 def dashboard(request: HttpRequest) -> HttpResponseBase:
-    form = DashboardFilterForm(request.GET or None)
-    period, town = default_period(), None
+    towns = list(Town.objects.values_list("pk", "name"))
+    form = DashboardFilterForm(request.GET or None, towns=towns)
+    period, town_id = default_period(), None
     if form.is_bound and form.is_valid():
         defaults = default_period()
         period = stats.Period.months(
             form.cleaned_data["start"] or defaults.start, form.cleaned_data["end"] or defaults.end
         )
-        town = form.cleaned_data["town"]
-    town_ids = [town.pk] if town else None
-    rows = stats.town_figures(period, town_ids)
-    names = dict(Town.objects.values_list("pk", "name"))
+        town_id = form.cleaned_data["town"]
+    town_ids = [town_id] if town_id else None
+    rows = stats.town_figures(period, town_ids, all_towns=[pk for pk, _name in towns])
+    names = dict(towns)
     export_query = {"received_after": period.start.isoformat(), "received_before": period.end.isoformat()}
-    if town:
-        export_query["town"] = str(town.pk)
+    if town_id:
+        export_query["town"] = str(town_id)
+    breakdowns = stats.monthly_breakdowns(["channel", "category", "industry"], period, town_ids)
     return render_page(
         request,
         "cases/dashboard.html",
         {
             "form": form,
             "period": period,
-            "towns": [
-                (
-                    names.get(row.town_id, _("Not assigned yet")) if row.town_id != NO_TOWN else _("Not assigned yet"),
-                    row,
-                )
-                for row in rows
-            ],
+            "towns": [(names.get(row.town_id, _("Not assigned yet")), row) for row in rows],
             "total": stats.district_total(rows),
-            "breakdowns": [_breakdown_table(d, period, town_ids) for d in ("channel", "category", "industry")],
-            "panels": dashboard_panels(request.user, period, town.pk if town else None),
+            "breakdowns": [_breakdown_table(breakdown) for breakdown in breakdowns.values()],
+            "panels": dashboard_panels(request.user, period, town_id),
             "export_query": "&".join(f"{k}={v}" for k, v in export_query.items()),
             "filter_errors": form.errors if form.is_bound else {},
             "monthly_report": may_send_monthly_report(access_for(request.user)),

@@ -185,9 +185,13 @@ class InboxFilterForm(forms.Form):
         field = self.fields["enterprise"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = enterprises.filter(town__in=town_ids) if town_ids is not None else enterprises
+        # The options from one plain query: the model field's own iterator opens a server-side cursor.
+        field.choices = [("", field.empty_label), *field.queryset.values_list("pk", "name")]
 
 
 class DashboardFilterForm(forms.Form):
+    """``towns``: (id, name) of every town, read once by the dashboard for the choices and its rows."""
+
     start = forms.DateField(
         label=_("Received from"),
         required=False,
@@ -200,9 +204,13 @@ class DashboardFilterForm(forms.Form):
         input_formats=["%Y-%m"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
     )
-    town = forms.ModelChoiceField(
-        label=_("Town"), queryset=Town.objects.all(), required=False, empty_label=_("All towns")
-    )
+    town = forms.TypedChoiceField(label=_("Town"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, towns: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["town"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", _("All towns")), *towns]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -122,3 +122,15 @@ def test_public_stats_show_monthly_figures_without_case_detail(
 def test_dashboard_refuses_a_reversed_period_with_a_message(page_as: Any, db: Any, users: Any) -> None:
     response = page_as("dispatcher").get("/dashboard/?start=2026-05&end=2026-01")
     assert response.context["filter_errors"]
+
+
+def test_the_dashboard_reads_a_fixed_number_of_queries(
+    page_as: Any, case_in: Any, users: Any, django_capture_on_commit_callbacks: Any, django_assert_max_num_queries: Any
+) -> None:
+    """Session, user, second factor, roles, towns, town figures, durations, overdue by town and
+    unassigned, the three breakdowns, the rewards panel (steps, ledger, budgets), the session's expiry."""
+    with django_capture_on_commit_callbacks(execute=True):
+        run_flows(case_in, users)
+    client = page_as("bureau_supervisor")
+    with django_assert_max_num_queries(16):
+        assert client.get("/dashboard/").status_code == 200

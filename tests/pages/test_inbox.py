@@ -76,3 +76,38 @@ def test_pages_stay_under_300_kb_of_js_and_css(page_as: Any, case_in: Any) -> No
         assert assets, path
         size = sum(Path(finders.find(asset)).stat().st_size for asset in assets)
         assert size < 300 * 1024, (path, size)
+
+
+def test_pages_go_forward_and_back_without_counting_every_case(page_as: Any, case_in: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr("cases.views.inbox.PAGE_SIZE", 2)
+    made = sorted((case_in("assigned") for _ in range(3)), key=lambda case: (case.due_date, case.pk))
+    client = page_as("officer")
+    first = client.get("/inbox/")
+    assert refs(first) == [case.reference for case in made[:2]]
+    assert 'page=2">' in first.content.decode() and 'page=0"' not in first.content.decode()
+    last = client.get("/inbox/?page=2")
+    assert refs(last) == [made[2].reference]
+    assert 'page=1">' in last.content.decode() and 'page=3"' not in last.content.decode()
+    assert refs(client.get("/inbox/?page=x")) == refs(client.get("/inbox/?page=-1")) == refs(first)
+
+
+def test_the_enterprise_filter_offers_the_towns_enterprises_by_name(page_as: Any, case_in: Any, town_b: Any) -> None:
+    case = case_in("assigned")
+    own, foreign = (
+        EnterpriseFactory(town=case.town, name="甲镇五金厂"),
+        EnterpriseFactory(town=town_b, name="乙镇化工厂"),
+    )
+    body = page_as("officer").get("/inbox/").content.decode()
+    assert f'<option value="{own.pk}">甲镇五金厂</option>' in body
+    assert foreign.name not in body
+
+
+def test_the_inbox_reads_a_fixed_number_of_queries(
+    page_as: Any, case_in: Any, django_assert_max_num_queries: Any
+) -> None:
+    """Session, user, second factor, roles, enterprises, one page of cases, the session's new expiry."""
+    client = page_as("officer")
+    for _ in range(3):
+        case_in("assigned")
+    with django_assert_max_num_queries(9):
+        assert len(refs(client.get("/inbox/"))) == 3
