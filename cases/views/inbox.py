@@ -12,7 +12,7 @@ from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from cases.models import Case
+from cases.models import Case, State
 from cases.models.states import OPEN_STATES
 from cases.selectors import cases_visible_to
 from cases.views.access import may_use_inbox, render_page, staff_page
@@ -85,6 +85,8 @@ def inbox(request: HttpRequest) -> HttpResponseBase:
     form = InboxFilterForm(request.GET or None, town_ids=town_ids)
     cases = inbox_cases(request, form)
     page = InboxPage.of(cases, request.GET.get("page"))
+    # Labels once per page: get_state_display() evaluates every state's lazy label on each row.
+    state_labels = {state.value: str(state.label) for state in State}
     # htmx asks for the rows only when the live stream says something changed.
     template = "cases/_inbox_rows.html" if request.headers.get("HX-Request") else "cases/inbox.html"
     query = request.GET.copy()
@@ -95,6 +97,7 @@ def inbox(request: HttpRequest) -> HttpResponseBase:
         {
             "form": form,
             "page": page,
+            "rows": [(case, state_labels[case.state]) for case in page],
             "query": query.urlencode(),
             "today": timezone.localdate(),
             "filter_errors": form.errors if form.is_bound else {},
