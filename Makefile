@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_FLAGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-unit test-e2e chromium lint typecheck format demo graph messages backup restore clean
+.PHONY: help run test test-unit test-resilience test-e2e chromium lint typecheck format demo graph messages backup restore clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  %-14s %s\n", $$1, $$2}'
@@ -32,10 +32,13 @@ demo: $(STAMP) var ## Load the demo district and users (idempotent)
 	$(MANAGE) migrate --no-input
 	$(MANAGE) load_demo
 
-test: $(STAMP) var lint typecheck test-unit test-e2e ## Lint, type-check and run the whole suite
+test: $(STAMP) var lint typecheck test-unit test-resilience test-e2e ## Lint, type-check and run the whole suite
 
-test-unit: $(STAMP) var ## The suite without the browser tests
-	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -p no:playwright tests --ignore=tests/e2e $(PYTEST_FLAGS)
+test-unit: $(STAMP) var ## The suite without the browser and fault tests
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -p no:playwright tests --ignore=tests/e2e --ignore=tests/resilience $(PYTEST_FLAGS)
+
+test-resilience: $(STAMP) ## Fault tests on real processes with a private PostgreSQL and Redis (needs root for a tmpfs; ~3 min)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -p no:playwright tests/resilience $(PYTEST_FLAGS)
 
 test-e2e: $(STAMP) var chromium ## Browser and live-server tests (headless Chromium)
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest tests/e2e $(PYTEST_FLAGS)
