@@ -57,5 +57,9 @@ def logging_config(*, json_lines: bool, level: str) -> dict[str, Any]:
             }
         },
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {name: {"level": quiet} for name, quiet in QUIET_LOGGERS.items()},
+        "loggers": {
+            # Django's own console and admin-mail handlers would print its lines a second time, unformatted.
+            "django": {"handlers": [], "level": "INFO", "propagate": True},
+            **{name: {"level": quiet} for name, quiet in QUIET_LOGGERS.items()},
+        },
     }
