@@ -256,6 +256,7 @@ class Stack:
     web_port: int
     logs: Path
     workers: int = 1
+    lives: int = 1
     processes: dict[str, Process] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
 
@@ -265,7 +266,16 @@ class Stack:
 
     @property
     def ws(self) -> str:
-        return f"ws://127.0.0.1:{self.processes['live'].port}/ws/live/"
+        return self.ws_urls[0]
+
+    @property
+    def ws_urls(self) -> list[str]:
+        """One URL per daphne process, in start order."""
+        return [
+            f"ws://127.0.0.1:{process.port}/ws/live/"
+            for name, process in self.processes.items()
+            if name.startswith("live")
+        ]
 
     def manage(self, *args: str) -> str:
         done = subprocess.run(
@@ -303,8 +313,9 @@ class Stack:
 
     def start(self) -> Stack:
         self._process("web", compose_command("web", self.web_port), self.web_port)
-        live_port = free_port()
-        self._process("live", compose_command("live", live_port), live_port)
+        for number in range(1, self.lives + 1):
+            live_port = free_port()
+            self._process("live" if number == 1 else f"live-{number}", compose_command("live", live_port), live_port)
         for number in range(1, self.workers + 1):
             self.start_worker(f"worker-{number}")
         self.manage("start_periodic")  # once per deploy (docs/deployment.md): deadline watch, task reaper
