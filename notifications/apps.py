@@ -8,7 +8,8 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from cases import events
-        from notifications.handlers import HANDLERS, publish_to_live_streams
+        from notifications.handlers import DURABLE, publish_to_live_streams
 
-        for handler in HANDLERS:
-            events.subscribe(handler, first=handler is publish_to_live_streams)
+        events.subscribe_on_commit(publish_to_live_streams)
+        for handler in DURABLE:
+            events.subscribe(handler)

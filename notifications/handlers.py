@@ -1,7 +1,9 @@
 """What this app does with each committed case event (registered in ``NotificationsConfig.ready``).
 
-Three handlers rather than one: ``cases.events`` isolates their failures, so a mail problem
-never keeps an event from the live streams.
+The live streams hear of an event in the committing process, right after commit (fast; a socket
+that missed it replays it from the event table). Texts and mails are durable reactions run by the
+task worker, each retried on its own, at least once: ``message_send`` dedupes them per event and
+recipient, so a re-run never sends the same message twice.
 """
 
 from __future__ import annotations
@@ -24,4 +26,4 @@ def mail_the_staff(event: CaseEvent) -> None:
     event_notify_staff(event)
 
 
-HANDLERS = (publish_to_live_streams, text_the_reporters, mail_the_staff)
+DURABLE = (text_the_reporters, mail_the_staff)

@@ -1,19 +1,22 @@
-"""Background work: deliver one message, and the periodic deadline watch.
+"""Background work: deliver one message, and the periodic deadline watch and task reaper.
 
 django-tasks has no retries, so the attempt number travels in the task's arguments and a failed
 attempt enqueues the next one itself (``services.messages.message_attempt_failed``). It has no
-scheduler either: ``deadline_watch`` enqueues its own next run (``services.periodic``).
+scheduler either: ``deadline_watch`` and ``task_reaper`` enqueue their own next runs
+(``services.periodic``); ``periodic_start`` starts or mends both chains.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
 from notifications.conf import setting
-from notifications.services import messages, periodic
+from notifications.services import messages, periodic, reaper
 from notifications.services.deadlines import deadline_scan
 from notifications.services.digest import deadline_digest_send
 from notifications.transport import DeliveryError, deliver
@@ -21,6 +24,7 @@ from notifications.transport import DeliveryError, deliver
 logger = logging.getLogger(__name__)
 
 WATCH = "deadline_watch"
+REAPER = "task_reaper"
 
 
 @task(queue_name="sms")
@@ -56,22 +60,22 @@ def deadline_watch(slot: int) -> str:
             deadline_digest_send(today=now.date())
         periodic.slots_prune()
         outcome = f"{len(scan.near)} near, {len(scan.overdue)} overdue"
-    deadline_watch_schedule(max(slot + 1, periodic.current_slot(interval)))
+    periodic.chain_continue(deadline_watch, WATCH, slot, interval)
     return outcome
 
 
-def deadline_watch_schedule(slot: int) -> bool:
-    """Enqueue the run for ``slot`` unless another chain already did; False when not scheduled."""
-    task_ = deadline_watch
-    if not task_.get_backend().supports_defer:
-        return False  # the immediate test backend would run the whole future now
-    if not periodic.slot_take(f"{WATCH}:scheduled", slot):
-        return False
-    interval = setting("deadline_scan_seconds")
-    task_.using(run_after=periodic.slot_start(slot, interval)).enqueue(slot)
-    return True
+@task()
+def task_reaper(slot: int) -> str:
+    """Re-run tasks whose worker died (``services.reaper``), once per lease."""
+    lease = settings.TASK_LEASE_SECONDS
+    # Scheduled first: a reaper whose own worker dies must not end the chain that would mend it.
+    periodic.chain_continue(task_reaper, REAPER, slot, lease)
+    if not periodic.slot_take(f"{REAPER}:run", slot):
+        return "skipped: slot already reaped"
+    return f"{len(reaper.tasks_reap(lease=timedelta(seconds=lease)))} re-enqueued"
 
 
-def deadline_watch_start() -> None:
-    """Run a scan now and keep the chain going; safe to call on every start of a server or worker."""
+def periodic_start() -> None:
+    """Run the periodic tasks now and keep their chains going; safe on every start of a server or worker."""
     deadline_watch.enqueue(periodic.current_slot(setting("deadline_scan_seconds")))
+    task_reaper.enqueue(periodic.current_slot(settings.TASK_LEASE_SECONDS))

@@ -1,4 +1,8 @@
-"""Reactions to case events: a case closed substantiated gets its reward proposed."""
+"""Reactions to case events: a case closed substantiated gets its reward proposed.
+
+A durable handler (run by the task worker, at least once): ``reward_propose_for_case`` proposes
+nothing for a case that already has a reward, so a retried or re-run dispatch proposes once.
+"""
 
 from __future__ import annotations
 

@@ -11,6 +11,6 @@ def install() -> None:
     """Keep the figures current: recount a case after every one of its events (idempotent)."""
     # Imported here, not at the top: this package is imported while apps load, before models may be.
     from cases import events  # noqa: PLC0415
-    from cases.statistics.tasks import on_case_event  # noqa: PLC0415
+    from cases.statistics.handlers import on_case_event  # noqa: PLC0415
 
     events.subscribe(on_case_event)

@@ -3,7 +3,8 @@
 Time is cut into slots of ``interval`` seconds. A run claims ``run`` for its slot (a second
 run in the same slot does nothing) and then claims ``scheduled`` for the next slot before
 enqueueing it, so however often the schedule is started (each ``serve``, each deploy) one chain
-survives. A chain broken by a dead worker is mended by the next start.
+survives. A chain broken by a dead worker is mended by the task reaper (which re-runs the dead
+run; its slot is taken, so it only schedules the next) or by the next start.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from __future__ import annotations
 import logging
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_tasks.base import Task
 
 from notifications.models import PeriodicSlot
 
@@ -42,3 +45,18 @@ def slot_take(name: str, slot: int) -> bool:
 
 def slots_prune() -> None:
     PeriodicSlot.objects.filter(created_at__lt=timezone.now() - KEEP_SLOTS).delete()
+
+
+def chain_schedule(task: Task[[int], Any], name: str, slot: int, interval: int) -> bool:
+    """Enqueue ``task(slot)`` for the start of ``slot`` unless another chain did; False when not scheduled."""
+    if not task.get_backend().supports_defer:
+        return False  # the immediate test backend would run the whole future now
+    if not slot_take(f"{name}:scheduled", slot):
+        return False
+    task.using(run_after=slot_start(slot, interval)).enqueue(slot)
+    return True
+
+
+def chain_continue(task: Task[[int], Any], name: str, slot: int, interval: int) -> bool:
+    """Schedule the run after ``slot`` (skipping slots already past, e.g. after downtime)."""
+    return chain_schedule(task, name, max(slot + 1, current_slot(interval)), interval)

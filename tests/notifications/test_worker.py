@@ -11,7 +11,7 @@ from django_tasks_db.models import DBTaskResult
 from cases.models import CaseEvent, EventKind
 from notifications.models import DeliveryStatus, OutboundMessage
 from notifications.services import message_send
-from notifications.tasks import deadline_watch_start, deliver_message
+from notifications.tasks import deliver_message, periodic_start
 from tests.factories import CaseFactory
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN
 from tests.notifications import processes
@@ -108,14 +108,22 @@ def test_a_message_whose_worker_died_while_sending_is_never_sent_twice(fake_twil
     assert OutboundMessage.objects.get(pk=message.pk).status == DeliveryStatus.SENDING
 
 
-def test_starting_the_deadline_watch_twice_keeps_one_chain(database_tasks: None, fake_twilio: Any) -> None:
-    deadline_watch_start()
-    deadline_watch_start()  # e.g. `serve` restarted, or start_periodic run on every deploy
+def test_starting_the_periodic_tasks_twice_keeps_one_chain_each(database_tasks: None, fake_twilio: Any) -> None:
+    periodic_start()
+    periodic_start()  # e.g. `serve` restarted, or start_periodic run on every deploy
     run_worker(fake_twilio)
     outcomes = sorted(
         str(value) for value in DBTaskResult.objects.filter(status="SUCCESSFUL").values_list("return_value", flat=True)
     )
-    assert outcomes == ["0 near, 0 overdue", "skipped: slot already scanned"]
-    [next_run] = DBTaskResult.objects.filter(status="READY")
-    assert next_run.run_after > timezone.now()
-    assert next_run.task_path == "notifications.tasks.deadline_watch"
+    assert outcomes == [
+        "0 near, 0 overdue",
+        "0 re-enqueued",
+        "skipped: slot already reaped",
+        "skipped: slot already scanned",
+    ]
+    next_runs = DBTaskResult.objects.filter(status="READY").order_by("task_path")
+    assert [run.task_path for run in next_runs] == [
+        "notifications.tasks.deadline_watch",
+        "notifications.tasks.task_reaper",
+    ]
+    assert all(run.run_after > timezone.now() for run in next_runs)

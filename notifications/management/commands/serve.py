@@ -15,7 +15,7 @@ from daphne.cli import CommandLineInterface
 from django.core.management.base import BaseCommand
 from django_tasks_db.management.commands.db_worker import Worker
 
-from notifications.tasks import deadline_watch_start
+from notifications.tasks import periodic_start
 
 
 class Command(BaseCommand):
@@ -40,7 +40,7 @@ class Command(BaseCommand):
                 excluded_queue_names=[],
             )
             threading.Thread(target=worker.run, name="task-worker", daemon=True).start()
-            deadline_watch_start()
+            periodic_start()
             self.stdout.write("Task worker running in this process (all queues).")
         self.stdout.write(f"Serving on http://{host}:{port}/ — Ctrl-C stops the server and the worker.")
         try:
