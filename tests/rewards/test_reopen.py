@@ -58,7 +58,7 @@ def test_an_offered_reward_is_withdrawn_and_the_new_amount_proposed(report: Any,
     assert entries == [(EntryKind.ACCRUAL, Decimal("500")), (EntryKind.RELEASE, Decimal("-500"))]
     assert ledger_totals()["used"] == 0
     new = Reward.objects.get(case=rep.case, state=RewardState.PROPOSED)
-    assert new.working.startswith("15 % × ¥48,000 fine = ¥7,200")
+    assert new.working == "15 % × 罚款 ¥48,000 = ¥7,200"
 
 
 @pytest.mark.django_db
