@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import F, QuerySet
+from django.db.models.functions import Left
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils import timezone
@@ -20,6 +21,17 @@ from cases.views.forms import InboxFilterForm
 from directory.access import BUREAU_CASE_ROLES, access_for
 
 PAGE_SIZE = 50
+SUMMARY_LENGTH = 70
+ROW_FIELDS = [
+    "reference",
+    "state",
+    "enterprise_name",
+    "due_date",
+    "due_date_estimated",
+    "town__name",
+    "enterprise__name",
+    "assignee__username",
+]
 ORDERINGS: dict[str, list[Any]] = {
     "due": [F("due_date").asc(nulls_last=True), "pk"],
     "-due": [F("due_date").desc(nulls_last=True), "-pk"],
@@ -74,7 +86,13 @@ def inbox_cases(request: HttpRequest, form: InboxFilterForm) -> QuerySet[Case]:
     if data.get("enterprise"):
         cases = cases.filter(enterprise=data["enterprise"])
     ordering = ORDERINGS[data.get("sort") or "due"]
-    return cases.select_related("town", "enterprise", "assignee").order_by(*ordering)
+    # Only what a row shows, and the description's start: a report's text may run to 20,000 characters.
+    return (
+        cases.select_related("town", "enterprise", "assignee")
+        .only(*ROW_FIELDS)
+        .annotate(summary=Left("description", SUMMARY_LENGTH + 1))
+        .order_by(*ordering)
+    )
 
 
 @require_GET

@@ -70,11 +70,15 @@ def test_pages_stay_under_300_kb_of_js_and_css(page_as: Any, case_in: Any) -> No
         ("officer", f"/cases/{case.reference}/"),
         ("dispatcher", "/desk/"),
         ("bureau_supervisor", "/dashboard/"),
+        (None, "/report/"),  # the reporter's pages, opened on slow phones
+        (None, "/report/status/"),
+        (None, "/report/claim/"),
     ]:
         body = page_as(persona).get(path).content.decode()
         assets = re.findall(r'(?:src|href)="/static/([^"]+\.(?:js|css))"', body)
         assert assets, path
-        size = sum(Path(finders.find(asset)).stat().st_size for asset in assets)
+        inline = sum(len(part.encode()) for part in re.findall(r"<(?:style|script)[^>]*>(.*?)</", body, re.S))
+        size = inline + sum(Path(finders.find(asset)).stat().st_size for asset in assets)
         assert size < 300 * 1024, (path, size)
 
 
@@ -111,3 +115,11 @@ def test_the_inbox_reads_a_fixed_number_of_queries(
         case_in("assigned")
     with django_assert_max_num_queries(9):
         assert len(refs(client.get("/inbox/"))) == 3
+
+
+def test_a_long_report_shows_its_first_seventy_characters(page_as: Any, case_in: Any) -> None:
+    case = case_in("assigned")
+    Case.objects.filter(pk=case.pk).update(description="仓" * 69 + "库有油漆" + "堆" * 20_000)
+    body = page_as("officer").get("/inbox/").content.decode()
+    (shown,) = re.findall(r"<td>(仓+[^<]*)</td>", body)
+    assert shown.startswith("仓" * 60) and len(shown) <= 70 and "堆" not in shown
