@@ -20,7 +20,8 @@ from config.crypto import blind_index
 from config.errors import ApplicationError, NotFound
 from hotline import conf
 from hotline.models import InboundReport
-from hotline.services.inbound import inbound_for_receipt, payload_of
+from hotline.selectors import inbound_for_receipt
+from hotline.services.inbound import payload_of
 
 
 class TooManyTries(ApplicationError):

@@ -9,7 +9,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from cases.models import Case, CaseEvent, EventKind, State
-from cases.selectors import case_public_timeline
+from cases.receipts import parse_receipt, receipt_index
+from cases.selectors import case_for_receipt, case_public_timeline
+from hotline.models import InboundReport
 
 # Plain words for the reporter; staff-internal states collapse into what matters to them.
 _REPORTER_STATE = {
@@ -88,6 +90,28 @@ def _public_text(event: CaseEvent) -> str:
     if event.kind == EventKind.EXTENSION:
         return _("The deadline was extended: %(reason)s") % {"reason": event.reason}
     return event.text or event.reason
+
+
+def inbound_for_receipt(digits: str) -> InboundReport | None:
+    """The report stored at the door under this receipt, whether or not its case is built yet."""
+    return InboundReport.objects.select_related("case").filter(receipt_index=receipt_index(digits)).first()
+
+
+def status_line_for_receipt(typed: str) -> str | None:
+    """What an SMS or the IVR tells whoever types a receipt: the status, "being registered" for a
+    report whose case the worker has not built yet, or None when no report has the receipt."""
+    case = case_for_receipt(typed)
+    digits = parse_receipt(typed)
+    if case is None and digits is not None:
+        inbound = inbound_for_receipt(digits)
+        if inbound is not None and inbound.status == InboundReport.Status.PENDING:
+            return _("Your report has been received and is being registered. Please check again in a few minutes.")
+        case = inbound.case if inbound is not None else None
+    if case is None:
+        return None
+    while case.merged_into_id is not None and case.merged_into is not None:
+        case = case.merged_into  # a duplicate lives on in the case it was merged into
+    return public_status_line(case)
 
 
 def public_status_line(case: Case) -> str:

@@ -121,10 +121,5 @@ def latest_report_from(sender_index: str, since: datetime) -> tuple[Join, dateti
     return Join(case_id=case_id, inbound_id=inbound_id), created_at, state or InboundReport.Status.PENDING
 
 
-def inbound_for_receipt(digits: str) -> InboundReport | None:
-    """The row a receipt was given for, whether or not its case is built yet."""
-    return InboundReport.objects.filter(receipt_index=receipt_index(digits)).first()
-
-
 def payload_of(inbound: InboundReport) -> dict[str, Any]:
     return json.loads(inbound.payload) if inbound.payload else {}

@@ -22,14 +22,14 @@ from cases.models import Case, Channel, Reporter
 from cases.models.reporter import phone_index
 from cases.models.states import OPEN_STATES
 from cases.phones import normalize_phone
-from cases.receipts import format_receipt, new_receipt, parse_receipt
+from cases.receipts import format_receipt, new_receipt
 from config.errors import ApplicationError
 from directory.models import Town
 from hotline import conf
 from hotline.models import InboundReport
-from hotline.selectors import public_status_line
+from hotline.selectors import inbound_for_receipt, status_line_for_receipt
 from hotline.services.common import clean_text, language_of, town_by_keyword, town_keywords, towns_for_keywords
-from hotline.services.inbound import Arrival, Join, inbound_for_receipt, inbound_store, latest_report_from
+from hotline.services.inbound import Arrival, Join, inbound_store, latest_report_from
 from notifications.services import reporter_opt_out
 
 # "CX 1234 5678 …" or "查询" alone; "查询到某厂…" is a report that happens to start with the word.
@@ -168,16 +168,10 @@ def _texts_switch(sender: str, *, stop: bool) -> str:
 
 
 def _status_reply(typed: str) -> str:
-    case = selectors.case_for_receipt(typed)
-    digits = parse_receipt(typed)
-    if case is None and digits is not None:
-        inbound = inbound_for_receipt(digits)
-        if inbound is not None and inbound.status == InboundReport.Status.PENDING:
-            return _("Your report has been received and is being registered. Please check again in a few minutes.")
-        case = inbound.case if inbound is not None else None
-    if case is None:
+    line = status_line_for_receipt(typed)
+    if line is None:
         return _("No report has that receipt. Text CX followed by the 16 digits of your receipt.")
-    return public_status_line(_surviving(case))
+    return line
 
 
 def _surviving(case: Case) -> Case:

@@ -9,7 +9,7 @@ from config import ratelimit
 from config.crypto import blind_index
 from hotline import conf
 from hotline.services.sms import IncomingSms, sms_receive
-from hotline.views.twilio_edge import sms_apology, twilio_webhook, twiml
+from hotline.views.twilio_edge import sid_valid, sms_apology, twilio_webhook, twiml
 
 MAX_MEDIA = 10  # Twilio sends at most ten media items per MMS
 
@@ -18,7 +18,7 @@ MAX_MEDIA = 10  # Twilio sends at most ten media items per MMS
 def sms_incoming(request: HttpRequest) -> HttpResponse:
     form = request.POST
     message_sid = form.get("MessageSid") or form.get("SmsSid") or ""
-    if not message_sid:
+    if not sid_valid(message_sid):
         return HttpResponse("MessageSid is required", status=400, content_type="text/plain")
     sender = form.get("From", "")
     limit, window = conf.rate_limit("sms_number")

@@ -8,6 +8,7 @@ fallback URL takes over.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from functools import wraps
 
@@ -26,6 +27,12 @@ from hotline.services.common import language_of
 logger = logging.getLogger(__name__)
 
 View = Callable[..., HttpResponse]
+_SID = re.compile(r"^[A-Za-z0-9]{2,64}$")  # Twilio's: two letters ("SM", "CA", …) and 32 hex digits
+
+
+def sid_valid(sid: str) -> bool:
+    """A MessageSid / CallSid as Twilio writes them; anything else (empty, NUL bytes) is refused."""
+    return bool(_SID.match(sid))
 
 
 def twiml(response: MessagingResponse | VoiceResponse, status: int = 200) -> HttpResponse:

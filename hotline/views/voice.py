@@ -15,15 +15,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from twilio.twiml.voice_response import VoiceResponse
 
-from cases import selectors
 from config import ratelimit
 from config.crypto import blind_index
 from directory.models import Town
 from hotline import conf
-from hotline.selectors import public_status_line
+from hotline.selectors import status_line_for_receipt
 from hotline.services.transcripts import transcription_receive
 from hotline.services.voice import Voicemail, voicemail_receive
-from hotline.views.twilio_edge import twilio_webhook, twiml, voice_apology
+from hotline.views.twilio_edge import sid_valid, twilio_webhook, twiml, voice_apology
 from hotline.voice_hours import duty_line_open
 
 VOICE_LANGUAGE = {"zh-hans": "zh-CN", "en": "en-US"}
@@ -155,7 +154,7 @@ def recorded(request: HttpRequest) -> HttpResponse:
     except ValueError:
         duration = 0
     with translation.override(language):
-        if not recording_url or duration <= 0 or not form.get("CallSid"):
+        if not recording_url or duration <= 0 or not sid_valid(form.get("CallSid", "")):
             ivr.say(_("We did not receive a recording, so no report was made. Please call again."))
             ivr.response.hangup()
             return ivr.done()
@@ -199,11 +198,8 @@ def case_status(request: HttpRequest) -> HttpResponse:
     caller_key = "voice-lookup:" + blind_index("phone:" + request.POST.get("From", ""))
     with translation.override(language):
         allowed = ratelimit.hit(caller_key, limit=limit, window_seconds=window)
-        case = selectors.case_for_receipt(request.POST.get("Digits", "")) if allowed else None
-        if case is None:
-            ivr.say(_("No report has this receipt. Please check the number and call again."))
-        else:
-            ivr.say(public_status_line(case))
+        line = status_line_for_receipt(request.POST.get("Digits", "")) if allowed else None
+        ivr.say(line or _("No report has this receipt. Please check the number and call again."))
         ivr.say(_("Goodbye."))
     ivr.response.hangup()
     return ivr.done()

@@ -29,6 +29,7 @@ REPORTS = "/api/v1/reports/"
 LOOKUP = "/api/v1/reports/lookup/"
 FOLLOWUP = "/api/v1/reports/followup/"
 PASSWORD = "secret-pw"
+VOICE_STATUS = "/hotline/twilio/voice/status/?lang=zh"
 
 
 @pytest.fixture
@@ -103,7 +104,9 @@ def test_texts_sent_before_the_first_is_built_join_it_in_order(twilio_post: Post
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_mailbox_lookup_before_the_case_is_built_says_it_is_being_registered(worker_backend: None) -> None:
+def test_a_mailbox_lookup_before_the_case_is_built_says_it_is_being_registered(
+    twilio_post: Post, worker_backend: None
+) -> None:
     public = APIClient(HTTP_ACCEPT_LANGUAGE="zh-hans")
     receipt = mailbox_report(public)
 
@@ -112,6 +115,9 @@ def test_a_mailbox_lookup_before_the_case_is_built_says_it_is_being_registered(w
     assert early.status_code == 409 and "正在登记" in early.json()["error"]["message"]
     assert wrong.status_code == 404  # the wrong password learns nothing, built or not
     assert public.post(FOLLOWUP, {"receipt": receipt, "password": PASSWORD, "text": "补充"}).status_code == 409
+
+    spoken = twilio_post(VOICE_STATUS, {"CallSid": "CA1", "From": SENDER, "Digits": receipt}).content.decode()
+    assert "正在登记" in spoken  # the IVR's "check by receipt" says the same
 
     run_worker()
 
