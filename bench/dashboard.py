@@ -9,6 +9,8 @@ Measures, in one run on the same database: server time of ``GET /dashboard/`` an
 ``GET /inbox/`` through Django's test client (view, templates and queries; no network), the
 statistics reads alone, and the plain SQL ``GROUP BY`` over all cases that the pre-aggregates
 replace (the anchor). It also checks that the pre-aggregated figures equal that GROUP BY.
+Beside each wall time: the CPU time of this process per request (Django's share: view, templates,
+driver; steadier than wall time on a shared machine) and the number of queries.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -33,6 +36,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
@@ -48,21 +52,34 @@ PLAIN_GROUP_BY = """
 """
 
 
-def timings(action: Callable[[], object], repeat: int) -> list[float]:
+@dataclass
+class Timing:
+    wall: list[float]  # server time, ms
+    cpu: list[float]  # CPU of this process, ms: view, templates, driver; not PostgreSQL's share
+    queries: int
+
+
+def timings(action: Callable[[], object], repeat: int) -> Timing:
     action()  # warm-up: caches, plans, the calendar
-    out = []
+    wall, cpu = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         action()
-        out.append((time.perf_counter() - started) * 1000)
-    return out
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        action()
+    return Timing(wall=wall, cpu=cpu, queries=len(queries.captured_queries))
 
 
-def row(label: str, values: list[float], anchor: float | None) -> str:
-    values = sorted(values)
+def row(label: str, timing: Timing, anchor: float | None) -> str:
+    values = sorted(timing.wall)
     p95 = values[max(0, int(len(values) * 0.95) - 1)]
     ratio = f"{statistics.median(values) / anchor:.2f}" if anchor else ""
-    return f"| {label} | {len(values)} | {statistics.median(values):.1f} | {p95:.1f} | {max(values):.1f} | {ratio} |"
+    return (
+        f"| {label} | {len(values)} | {statistics.median(values):.1f} | {p95:.1f} | {max(values):.1f} | {ratio} "
+        f"| {statistics.median(timing.cpu):.1f} | {timing.queries} |"
+    )
 
 
 def client_for(username: str, role: str, town: Town | None) -> Client:
@@ -106,7 +123,7 @@ def main() -> None:
             cursor.execute(PLAIN_GROUP_BY)
             return cursor.fetchall()
 
-    anchor = statistics.median(timings(plain_sql, 7))
+    anchor = statistics.median(timings(plain_sql, 7).wall)
     rows = [
         ("plain SQL GROUP BY town, state, month over all cases (anchor)", timings(plain_sql, 7)),
         ("statistics reads: town figures, 12 months", timings(lambda: stats.town_figures(period), args.requests)),
@@ -148,8 +165,8 @@ def main() -> None:
         f"figures equal the plain GROUP BY: {'yes' if exact else 'NO'}; load average {os.getloadavg()[0]:.1f}."
     )
     print()
-    print("| what | runs | p50 ms | p95 ms | max ms | p50 / anchor |")
-    print("|---|---|---|---|---|---|")
+    print("| what | runs | p50 ms | p95 ms | max ms | p50 / anchor | CPU p50 ms (Django) | queries |")
+    print("|---|---|---|---|---|---|---|---|")
     for label, values in rows:
         print(row(label, values, anchor))
 
