@@ -30,6 +30,8 @@ _WELL_FORMED = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 _TASK_KEY = "request-id:task:{}"
 _TASK_KEY_SECONDS = 7 * 24 * 3600
 
+logger = logging.getLogger(__name__)
+
 current: ContextVar[str] = ContextVar("request_id", default=NO_REQUEST)
 # The task whose start set ``current`` in a worker, so its end clears it for the next task.
 _adopted_by: ContextVar[str | None] = ContextVar("request_id_task", default=None)
@@ -127,16 +129,27 @@ def _leave_request(sender: object, **kwargs: object) -> None:
 
 @receiver(task_enqueued, dispatch_uid="request_id_task_enqueued")
 def _remember_for_task(sender: object, task_result: TaskResult[Any], **kwargs: object) -> None:
-    if current.get() != NO_REQUEST:
+    if current.get() == NO_REQUEST:
+        return
+    try:
         cache.set(_TASK_KEY.format(task_result.id), current.get(), _TASK_KEY_SECONDS)
+    except Exception:  # the id only joins log lines: a cache outage must not fail the enqueue (and the request)
+        logger.warning("Request id not kept for task %s: the cache is unavailable", task_result.id)
 
 
 @receiver(task_started, dispatch_uid="request_id_task_started")
 def _adopt_for_task(sender: object, task_result: TaskResult[Any], **kwargs: object) -> None:
     # The immediate backend runs a task inside the request that enqueued it: that id stays.
-    if current.get() == NO_REQUEST:
-        current.set(cache.get(_TASK_KEY.format(task_result.id)) or new_id())
-        _adopted_by.set(task_result.id)
+    if current.get() != NO_REQUEST:
+        return
+    key = _TASK_KEY.format(task_result.id)
+    try:
+        remembered = cache.get(key)
+        cache.delete(key)
+    except Exception:  # as above: the task runs, under a new id
+        remembered = None
+    current.set(remembered or new_id())
+    _adopted_by.set(task_result.id)
 
 
 @receiver(task_finished, dispatch_uid="request_id_task_finished")

@@ -10,26 +10,25 @@ import pytest
 from channels.testing import ApplicationCommunicator
 from django.core.management import call_command
 from django.test import Client
+from django_tasks import TaskResultStatus
 
+from config import request_id
 from config.asgi import application
-from tests.hotline.conftest import Post, twilio_post  # noqa: F401  (fixture)
+from rewards.tasks import expire_unclaimed_offers
 from tests.notifications.live_helpers import ORIGIN, session_cookie
 from tests.ops.conftest import LogLines
 
-SMS = "/hotline/twilio/sms/"
+REPORTS = "/api/v1/reports/"
 PROXY_ID = "edge-7f3a9c21.0042"
 NEW_ID = re.compile(r"[0-9a-f]{32}")
 
 
-def sms(sid: str, sender: str = "+8613800000000") -> dict[str, str]:
-    return {
-        "MessageSid": sid,
-        "AccountSid": "AC" + "0" * 32,
-        "From": sender,
-        "To": "+861069000000",
-        "Body": "工厂仓库没有灭火器",
-        "NumMedia": "0",
-    }
+def file_report() -> Any:
+    """A web mailbox report: its case event is dispatched by a task enqueued after commit."""
+    body = {"category": "fire_safety", "description": "工厂仓库没有灭火器", "password": "pw-123456"}
+    response = Client().post(REPORTS, body, content_type="application/json")
+    assert response.status_code == 201
+    return response
 
 
 @pytest.mark.django_db
@@ -50,14 +49,13 @@ def test_it_replaces_a_missing_or_malformed_id_with_a_new_one(sent: str | None) 
 def test_every_line_of_a_request_and_its_tasks_carries_its_id(
     log_lines: LogLines,
     client: Client,
-    twilio_post: Post,  # noqa: F811
 ) -> None:
-    response = twilio_post(SMS, sms("SM" + "b2" * 16))
+    response = file_report()
     client.get("/no/such/page/", HTTP_X_REQUEST_ID=PROXY_ID)  # Django logs the 404 after the middleware returns
 
     entries = log_lines.entries()
-    from_sms = [entry for entry in entries if entry["request_id"] == response["X-Request-ID"]]
-    assert {entry["logger"] for entry in from_sms} >= {"django_tasks"}  # the tasks it enqueued ran under its id
+    from_report = [entry for entry in entries if entry["request_id"] == response["X-Request-ID"]]
+    assert {entry["logger"] for entry in from_report} >= {"django_tasks"}  # the tasks it enqueued ran under its id
     assert [entry["message"] for entry in entries if entry["request_id"] == PROXY_ID] == ["Not Found: /no/such/page/"]
     assert all(entry["request_id"] in {response["X-Request-ID"], PROXY_ID} for entry in entries)
 
@@ -66,11 +64,10 @@ def test_every_line_of_a_request_and_its_tasks_carries_its_id(
 def test_a_worker_runs_a_task_under_the_id_of_the_request_that_enqueued_it(
     log_lines: LogLines,
     settings: Any,
-    twilio_post: Post,  # noqa: F811
 ) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "sms", "email"]}}
-    first = twilio_post(SMS, sms("SM" + "c3" * 16))["X-Request-ID"]
-    second = twilio_post(SMS, sms("SM" + "d4" * 16, sender="+8613900000000"))["X-Request-ID"]
+    first = file_report()["X-Request-ID"]
+    second = file_report()["X-Request-ID"]
     started = len(log_lines.entries())
 
     # The worker starts from an empty context, as a db_worker process does.
@@ -107,3 +104,25 @@ async def test_a_websocket_gets_an_id_on_accept(users: dict[str, Any]) -> None:
     assert (b"x-request-id", PROXY_ID.encode()) in accept["headers"]
     await communicator.send_input({"type": "websocket.disconnect", "code": 1000})
     await communicator.wait(timeout=5)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cache_outage_costs_the_id_never_the_task(log_lines: LogLines, settings: Any) -> None:
+    """Redis down: the task is still enqueued and run (under a new id), and the log says the id was lost."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "sms", "email"]}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}
+    }
+    token = request_id.current.set(PROXY_ID)
+    try:
+        result = expire_unclaimed_offers.enqueue()
+    finally:
+        request_id.current.reset(token)
+
+    contextvars.Context().run(call_command, "db_worker", "--batch", "--no-startup-delay", "--queue-name", "*")
+
+    result.refresh()
+    assert result.status == TaskResultStatus.SUCCESSFUL
+    assert any("Request id not kept" in entry["message"] for entry in log_lines.entries())
+    ran = [e for e in log_lines.entries() if e["logger"] == "django_tasks" and "SUCCESSFUL" in e["message"]]
+    assert ran and NEW_ID.fullmatch(ran[0]["request_id"])
