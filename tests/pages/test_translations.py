@@ -1,4 +1,4 @@
-"""Every string in the staff page templates has a Chinese translation (zh-hans is the default).
+"""Every string in the templates of the pages and messages has a Chinese translation (zh-hans is the default).
 
 (tests/test_translations.py checks that each compiled catalogue matches its source.)
 """
@@ -17,7 +17,11 @@ from django.utils.translation.template import templatize
 from directory.management.commands.compile_translations import catalogues
 
 ROOT = Path(settings.BASE_DIR)
-TEMPLATES = sorted([*(ROOT / "cases" / "templates").rglob("*.html"), *(ROOT / "config" / "templates").rglob("*.html")])
+APPS = ["config", "directory", "hotline", "cases", "rewards", "notifications"]
+# Every page template (staff, reporter and reward pages) and every message template (SMS, e-mail).
+TEMPLATES = sorted(
+    path for app in APPS for pattern in ("*.html", "*.txt") for path in (ROOT / app / "templates").rglob(pattern)
+)
 # templatize turns {% translate %}, {% blocktranslate %} and _("…") into gettext-style calls.
 CALL = re.compile(r"\b(?:gettext|pgettext|ngettext|_)\((?:u?'[^']*',\s*)?u?('(?:[^'\\]|\\.)*')")
 
