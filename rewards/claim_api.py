@@ -25,7 +25,7 @@ from config.errors import ApplicationError
 from config.ratelimit import hit
 from rewards import services
 from rewards.models import ClaimMethod, Reward
-from rewards.validators import normalize_bank_card, normalize_id_number, normalize_mobile_payment_account
+from rewards.validators import normalize_bank_account, normalize_id_number, normalize_mobile_payment_account
 
 ATTEMPTS_PER_CLIENT = 10
 ATTEMPTS_PER_RECEIPT = 5
@@ -47,13 +47,13 @@ class ClaimDetailsInput(serializers.Serializer[Any]):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         try:
             if attrs["method"] == ClaimMethod.BANK:
-                attrs["account"] = normalize_bank_card(attrs["account"])
+                attrs["account"] = normalize_bank_account(attrs["account"])
             else:
                 attrs["account"] = normalize_mobile_payment_account(attrs["account"])
         except DjangoValidationError as error:
             raise serializers.ValidationError({"account": error.messages}) from None
         if attrs["method"] == ClaimMethod.BANK and not attrs["bank_name"].strip():
-            raise serializers.ValidationError({"bank_name": [gettext_lazy("Name the bank of this card.")]})
+            raise serializers.ValidationError({"bank_name": [gettext_lazy("Name the bank of this account.")]})
         return attrs
 
     def claim_details(self) -> services.ClaimDetails:

@@ -11,16 +11,23 @@ from rest_framework import serializers
 from config.crypto import mask_identifier, mask_name
 from rewards import eligibility
 from rewards.models import Reward, RewardClaim
+from rewards.validators import account_warning
 
 
 class ClaimMaskedOutput(serializers.ModelSerializer[RewardClaim]):
     name = serializers.SerializerMethodField()
     id_number = serializers.SerializerMethodField()
     account = serializers.SerializerMethodField()
+    account_warning = serializers.SerializerMethodField(
+        help_text="What finance should check before paying; empty: nothing."
+    )
 
     class Meta:
         model = RewardClaim
-        fields = ["method", "bank_name", "name", "id_number", "account", "created_at"]
+        fields = ["method", "bank_name", "name", "id_number", "account", "account_warning", "created_at"]
+
+    def get_account_warning(self, claim: RewardClaim) -> str:
+        return account_warning(claim.method, claim.account)
 
     def get_name(self, claim: RewardClaim) -> str:
         return mask_name(claim.name)

@@ -1,4 +1,4 @@
-"""Checks on what a reporter types when claiming: ID number, bank card, mobile-payment account.
+"""Checks on what a reporter types when claiming: ID number, bank account, mobile-payment account.
 
 Each returns the normalised value or raises ``ValidationError`` with a message a reporter can act on.
 """
@@ -13,12 +13,15 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from cases.phones import is_mobile, normalize_phone
+from rewards.models import ClaimMethod
 
 # GB 11643-1999: weights of the 17 body digits, and the check character for sum mod 11.
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
 _SEPARATORS = re.compile(r"[\s\-]")
+ACCOUNT_DIGITS = (10, 30)
+CARD_LENGTHS = (16, 19)  # UnionPay debit cards, which print a Luhn check digit
 
 
 def id_check_character(body: str) -> str:
@@ -51,14 +54,24 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-def normalize_bank_card(raw: str) -> str:
-    """A UnionPay debit card number: 16–19 digits that pass the Luhn check printed cards carry."""
+def normalize_bank_account(raw: str) -> str:
+    """A mainland bank account: a debit card (16–19 digits) or a passbook or corporate account
+    (10–30 digits). Only card numbers carry a Luhn check digit, and not all of them, so a failed
+    check is a warning (``account_warning``) rather than a refusal."""
     number = _SEPARATORS.sub("", raw.strip())
-    if not (number.isascii() and number.isdigit() and 16 <= len(number) <= 19):
-        raise ValidationError(_("A bank card number has 16 to 19 digits."), code="account")
-    if not luhn_valid(number):
-        raise ValidationError(_("This bank card number is not valid; please check every digit."), code="account")
+    if not (number.isascii() and number.isdigit() and ACCOUNT_DIGITS[0] <= len(number) <= ACCOUNT_DIGITS[1]):
+        raise ValidationError(_("A bank account or card number has 10 to 30 digits."), code="account")
     return number
+
+
+def account_warning(method: str, account: str) -> str:
+    """What finance should check before paying: a card-length number whose check digit does not
+    match was probably mistyped (though some accounts of that length carry none). Empty: nothing."""
+    if method == ClaimMethod.BANK and len(account) in CARD_LENGTHS and not luhn_valid(account):
+        return str(
+            _("The check digit of this card number does not match: confirm the number with the reporter before paying.")
+        )
+    return ""
 
 
 def normalize_mobile_payment_account(raw: str) -> str:

@@ -9,7 +9,7 @@ from config.crypto import EncryptedTextField
 
 
 class ClaimMethod(models.TextChoices):
-    BANK = "bank", _("Bank card")
+    BANK = "bank", _("Bank account or card")
     ALIPAY = "alipay", _("Alipay")
     WECHAT_PAY = "wechat_pay", _("WeChat Pay")
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from directory.models import Town
 from rewards.claim_api import ONE_PROOF, PROOF_REQUIRED
 from rewards.models import ClaimMethod, PaymentMethod, RewardState
-from rewards.validators import normalize_bank_card, normalize_id_number, normalize_mobile_payment_account
+from rewards.validators import normalize_bank_account, normalize_id_number, normalize_mobile_payment_account
 
 
 class PaymentDetailsForm(forms.Form):
@@ -22,11 +22,14 @@ class PaymentDetailsForm(forms.Form):
     name = forms.CharField(label=_("Your full name"), max_length=50)
     id_number = forms.CharField(label=_("Your ID number"), max_length=30)
     method = forms.ChoiceField(label=_("How to be paid"), choices=ClaimMethod.choices)
-    bank_name = forms.CharField(label=_("Bank (for a bank card)"), max_length=100, required=False)
+    bank_name = forms.CharField(label=_("Bank (for a bank account)"), max_length=100, required=False)
     account = forms.CharField(
-        label=_("Card number or payment account"),
+        label=_("Account or card number, or payment account"),
         max_length=64,
-        help_text=_("A bank card number, or the mobile number or e-mail of your Alipay or WeChat Pay account."),
+        help_text=_(
+            "A bank account or card number (10 to 30 digits), or the mobile number or e-mail of your Alipay or "
+            "WeChat Pay account."
+        ),
     )
 
     def clean_id_number(self) -> str:
@@ -37,12 +40,12 @@ class PaymentDetailsForm(forms.Form):
         method, account = data.get("method"), data.get("account")
         if method and account:
             try:
-                normalize = normalize_bank_card if method == ClaimMethod.BANK else normalize_mobile_payment_account
+                normalize = normalize_bank_account if method == ClaimMethod.BANK else normalize_mobile_payment_account
                 data["account"] = normalize(account)
             except ValidationError as error:
                 self.add_error("account", error)
         if method == ClaimMethod.BANK and not data.get("bank_name", "").strip():
-            self.add_error("bank_name", _("Name the bank of this card."))
+            self.add_error("bank_name", _("Name the bank of this account."))
         return data
 
 

@@ -24,6 +24,7 @@ from directory.access import StaffAccess, access_for
 from directory.models import Role
 from rewards import eligibility, rules, selectors, services
 from rewards.models import Reward, RewardClaim, RewardState
+from rewards.validators import account_warning
 from rewards.views.claim_page import payment_details, show_refusal
 from rewards.views.forms import AssistedClaimForm, PayoutForm, ReasonForm, RewardFilterForm
 
@@ -101,6 +102,7 @@ def _detail(request: HttpRequest, reward_id: int, **extra: Any) -> HttpResponseB
         "claim": claim,
         "claim_name": mask_name(claim.name) if claim else "",
         "claim_account": mask_identifier(claim.account) if claim else "",
+        "account_warning": account_warning(claim.method, claim.account) if claim else "",
         "timeline": _timeline(reward),
         "actions": available_actions(reward, request.user),
         "flags": [eligibility.describe(flag) for flag in reward.flags],

@@ -64,8 +64,9 @@ def test_a_wrong_receipt_or_password_gets_the_same_answer_and_claims_nothing(off
         ({"id_number": "440605199003071234"}, "id_number"),  # wrong check character
         ({"id_number": "44060519901307123X"}, "id_number"),  # month 13
         ({"id_number": "4406051990"}, "id_number"),
-        ({"account": "6222020200112233441"}, "account"),  # fails the Luhn check
-        ({"account": "1234"}, "account"),
+        ({"account": "123456789"}, "account"),  # 9 digits: no bank account is that short
+        ({"account": "1" * 31}, "account"),
+        ({"account": "6222 0202 0011 223A"}, "account"),
         ({"bank_name": ""}, "bank_name"),
         ({"method": "alipay", "account": "12345"}, "account"),
         ({"method": "paypal"}, "method"),
@@ -73,8 +74,6 @@ def test_a_wrong_receipt_or_password_gets_the_same_answer_and_claims_nothing(off
     ],
 )
 def test_malformed_identity_or_account_is_refused_naming_the_field(offered: Any, given: Any, field: str) -> None:
-    if given.get("account") == "6222020200112233441" and valid_card() == given["account"]:
-        pytest.fail("the sample card must fail the Luhn check")
     response = claim(offered.receipt, **given)
     assert response.status_code == 400
     assert field in response.json()["error"]["fields"]
