@@ -102,6 +102,8 @@ def plan(now: datetime | None = None) -> Plan:
 
 
 def _erase_reporters(reporter_ids: list[int]) -> None:
+    if not reporter_ids:
+        return
     for reporter in Reporter.objects.filter(pk__in=reporter_ids):
         reporter.name = reporter.phone = reporter.email = reporter.id_number = ""
         reporter.save()  # recomputes the phone lookup index: empty

@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from cases import services
+from cases import retention, services
 from cases.models import (
     Attachment,
     BreakdownDayFigure,
@@ -214,3 +214,24 @@ def test_the_period_is_a_setting(world: World, settings: Any) -> None:
     run()
     assert identity(world.recent) == ("", "", "", "")
     assert identity(world.rewarded)[0] == "张三"
+
+
+@pytest.mark.django_db
+def test_apps_above_cases_erase_their_copies_through_subscribe(
+    world: World, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Outbound messages and provider payloads keep a reporter's number too: their apps subscribe an eraser."""
+    monkeypatch.setattr(retention, "_erasers", [])
+    erased: list[list[int]] = []
+
+    def erase_messages(reporter_ids: list[int]) -> int:
+        erased.append(reporter_ids)
+        return len(reporter_ids)
+
+    retention.subscribe(erase_messages)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run()
+        run()
+
+    assert erased == [sorted([world.old.reporter_id, world.old_rejected.reporter_id])]
