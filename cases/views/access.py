@@ -16,7 +16,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from cases.actions import offered
 from config.errors import ApplicationError
 from directory.access import StaffAccess, access_for
 from directory.models import Role
@@ -37,11 +36,6 @@ View = Callable[..., HttpResponseBase]
 
 def needs_second_factor(user: Any) -> bool:
     return access_for(user).has_bureau_role(*SECOND_FACTOR_ROLES)
-
-
-def available_transitions(case: Any, user: Any) -> set[str]:
-    """The names of the transitions this user may make on this case now."""
-    return {action.name for action in offered(case, user)}
 
 
 def passed_second_factor(user: Any) -> bool:

@@ -19,6 +19,7 @@ from cases.selectors import case_get, case_timeline, cases_visible_to
 from cases.services.work import FINDINGS_FIELDS, may_reveal
 from cases.views.access import form_refusal, refusal, render_page, staff_page
 from cases.views.forms import FindingsForm, NoteForm, QuestionForm, RevealForm
+from cases.views.moves import make_move
 from config.crypto import mask_name, mask_phone
 from config.errors import ApplicationError
 
@@ -93,19 +94,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponseBase:
 @staff_page()
 def transition(request: HttpRequest, reference: str) -> HttpResponseBase:
     case = case_get(request.user, reference)
-    name = request.POST.get("name")
-    action = next((offer for offer in offered(case, request.user) if offer.name == name), None)
-    if action is None:
-        messages.error(request, _("That action is not available to you for this case now."))
-        return _back(reference)
-    form = action.form(request.POST)
-    if not form.is_valid():
-        form_refusal(request, form)
-        return _back(reference)
-    try:
-        action.run(case, request.user, form.cleaned_data)
-    except ApplicationError as error:
-        refusal(request, error)
+    if make_move(request, case, request.POST.get("name"), request.POST) is None:
         return _back(reference)
     messages.success(
         request, _("Done: the case is now “%(state)s”.") % {"state": Case.objects.get(pk=case.pk).get_state_display()}

@@ -1,4 +1,9 @@
-"""The triage desk of intake operators and dispatchers: queue, decisions, merge, assignment, entry."""
+"""The triage desk of intake operators and dispatchers: queue, decisions, merge, assignment, entry.
+
+Its moves are the registered ones (``cases.actions``): offered, validated and run as on the case
+page and in the API. What is the desk's own is how it asks: one decision form with reason
+templates, the suggested town preselected, a one-click merge into a suggested duplicate.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +18,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import services
+from cases.actions import ACTIONS, offered
 from cases.selectors import case_get
-from cases.views.access import available_transitions, form_refusal, may_use_desk, refusal, render_page, staff_page
-from cases.views.forms import AssignForm, DecisionForm, MergeForm, StaffEntryForm, TriageForm
+from cases.views.access import form_refusal, may_use_desk, refusal, render_page, staff_page
+from cases.views.forms import DecisionForm, StaffEntryForm, TriageForm
+from cases.views.moves import make_move
 from cases.views.triage import awaiting_assignment, desk_queue, suggested_duplicates
 from config.errors import ApplicationError
 
 PAGE_SIZE = 50
+DECISIONS = ("accept", "reject", "refer")  # the decision form's moves; merge and assign have their own
 
 
 def _back(reference: str) -> HttpResponseRedirect:
@@ -41,7 +49,7 @@ def queue(request: HttpRequest) -> HttpResponseBase:
 @staff_page(may_use_desk)
 def triage(request: HttpRequest, reference: str) -> HttpResponseBase:
     case = case_get(request.user, reference)
-    available = available_transitions(case, request.user)
+    moves = {move.name: move for move in offered(case, request.user)}
     triage_form = TriageForm(
         initial={
             "description": case.description,
@@ -51,17 +59,18 @@ def triage(request: HttpRequest, reference: str) -> HttpResponseBase:
             "suggested_town": case.suggested_town_id,
         }
     )
+    assign = moves.get("assign")
     return render_page(
         request,
         "cases/desk_case.html",
         {
             "case": case,
-            "available": available,
+            "available": set(moves),
             "attachments": case.attachments.all(),
             "duplicates": suggested_duplicates(request.user, case),
             "triage_form": triage_form,
-            "decision_form": DecisionForm(),
-            "assign_form": AssignForm(initial={"town": case.suggested_town_id}),
+            "decision_form": DecisionForm(moves=[move for name, move in moves.items() if name in DECISIONS]),
+            "assign_form": assign.form(initial={"town": case.suggested_town_id}) if assign else None,
         },
     )
 
@@ -87,41 +96,27 @@ def edit(request: HttpRequest, reference: str) -> HttpResponseBase:
 @staff_page(may_use_desk)
 def decide(request: HttpRequest, reference: str) -> HttpResponseBase:
     case = case_get(request.user, reference)
-    form = DecisionForm(request.POST)
+    form = DecisionForm(request.POST, moves=[move for move in ACTIONS if move.name in DECISIONS])
     if not form.is_valid():
         form_refusal(request, form)
         return _back(reference)
-    action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
-    try:
-        if action == "accept":
-            services.case_accept(case=case, by=request.user, reason=reason)
-        elif action == "reject":
-            services.case_reject(case=case, by=request.user, reason=reason)
-        else:
-            services.case_refer(case=case, by=request.user, agency=form.cleaned_data["agency"], reason=reason)
-    except ApplicationError as error:
-        refusal(request, error)
+    decision = form.cleaned_data["action"]
+    if make_move(request, case, decision, form.given()) is None:
         return _back(reference)
     messages.success(request, _("Case %(reference)s: decision recorded.") % {"reference": reference})
-    return _back(reference) if action == "accept" else redirect("desk")
+    return _back(reference) if decision == "accept" else redirect("desk")
 
 
 @require_POST
 @staff_page(may_use_desk)
 def merge(request: HttpRequest, reference: str) -> HttpResponseBase:
     case = case_get(request.user, reference)
-    form = MergeForm(request.POST)
-    if not form.is_valid():
-        form_refusal(request, form)
-        return _back(reference)
-    try:
-        survivor = case_get(request.user, form.cleaned_data["into"].strip().upper())
-        services.case_merge(case=case, into=survivor, by=request.user, reason=_("Duplicate report"))
-    except ApplicationError as error:
-        refusal(request, error)
+    # One click on a suggested duplicate posts only the surviving case; the reason says what it was.
+    merged = make_move(request, case, "merge", {"reason": _("Duplicate report"), **request.POST.dict()})
+    if merged is None:
         return _back(reference)
     messages.success(
-        request, _("%(duplicate)s merged into %(survivor)s.") % {"duplicate": reference, "survivor": survivor}
+        request, _("%(duplicate)s merged into %(survivor)s.") % {"duplicate": reference, "survivor": merged.merged_into}
     )
     return redirect("desk")
 
@@ -130,19 +125,11 @@ def merge(request: HttpRequest, reference: str) -> HttpResponseBase:
 @staff_page(may_use_desk)
 def assign(request: HttpRequest, reference: str) -> HttpResponseBase:
     case = case_get(request.user, reference)
-    form = AssignForm(request.POST)
-    if not form.is_valid():
-        form_refusal(request, form)
-        return _back(reference)
-    try:
-        services.case_assign(
-            case=case, town=form.cleaned_data["town"], by=request.user, reason=form.cleaned_data["reason"]
-        )
-    except ApplicationError as error:
-        refusal(request, error)
+    assigned = make_move(request, case, "assign", request.POST)
+    if assigned is None:
         return _back(reference)
     messages.success(
-        request, _("%(reference)s assigned to %(town)s.") % {"reference": reference, "town": form.cleaned_data["town"]}
+        request, _("%(reference)s assigned to %(town)s.") % {"reference": reference, "town": assigned.town}
     )
     return redirect("desk")
 

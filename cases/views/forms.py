@@ -6,12 +6,14 @@ among the offered choices is refused with the field's own message before any ser
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from cases.actions import CaseAction
 from cases.models import AccidentGrade, Category, Channel, HazardLevel
 from cases.models.states import TOWN_VISIBLE_STATES, State
 from cases.phones import normalize_phone
@@ -30,37 +32,35 @@ REASON_TEMPLATES = [
 ]
 
 
-class ReasonField(forms.CharField):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 2}), **kwargs)
-
-
 class DecisionForm(forms.Form):
-    """Accept, reject or refer a received case."""
+    """The desk's decision on a received case: one of ``moves`` (accept, reject, refer), with a ready reason.
 
-    action = forms.ChoiceField(
-        label=_("Decision"), choices=[("accept", _("Accept")), ("reject", _("Reject")), ("refer", _("Refer"))]
-    )
+    The fields a move takes (reason, agency) are the move's own from ``cases.actions``, shown once
+    each; whether one is needed depends on the decision, so the chosen move's form checks them.
+    """
+
+    action = forms.ChoiceField(label=_("Decision"))
     reason_template = forms.ChoiceField(label=_("Reason template"), choices=REASON_TEMPLATES, required=False)
-    reason = ReasonField(label=_("Reason"), required=False)
-    agency = forms.CharField(label=_("Agency referred to"), max_length=200, required=False)
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if not (data.get("reason") or "").strip() and data.get("reason_template"):
-            data["reason"] = str(dict(REASON_TEMPLATES)[data["reason_template"]])
-        if data.get("action") == "refer" and not (data.get("agency") or "").strip():
-            self.add_error("agency", _("Name the agency the case is referred to."))
-        return data
+    def __init__(self, *args: Any, moves: Sequence[CaseAction], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.moves = moves
+        action = self.fields["action"]
+        assert isinstance(action, forms.ChoiceField)
+        action.choices = [(move.name, move.label) for move in moves]
+        for move in moves:
+            for name, field in move.form().fields.items():
+                if name not in self.fields:
+                    field.required = False
+                    self.fields[name] = field
 
-
-class MergeForm(forms.Form):
-    into = forms.CharField(label=_("Merge into case"), max_length=12)
-
-
-class AssignForm(forms.Form):
-    town = forms.ModelChoiceField(label=_("Town"), queryset=Town.objects.all(), empty_label=None)
-    reason = ReasonField(label=_("Note"), required=False)
+    def given(self) -> dict[str, Any]:
+        """The posted input for the chosen move; the template's text when no reason was typed."""
+        given = dict(self.data.items())
+        template = self.cleaned_data["reason_template"]
+        if template and not str(given.get("reason", "")).strip():
+            given["reason"] = str(dict(REASON_TEMPLATES)[template])
+        return given
 
 
 class TriageForm(forms.Form):
