@@ -14,7 +14,14 @@ import logging
 import time
 
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
 from redis.exceptions import RedisError
+
+from config.crypto import blind_index
+
+# Staff sign-in: per account, and per client address (one address trying many accounts).
+LOGIN_LIMITS = {"account": (10, 900), "address": (50, 900)}
+LOGIN_REFUSAL = _("Too many sign-in attempts. Please wait a quarter of an hour and try again.")
 
 logger = logging.getLogger(__name__)
 
@@ -34,3 +41,21 @@ def hit(key: str, *, limit: int, window_seconds: int, when_unavailable: bool = T
         logger.error("Rate limit %s not counted, cache unreachable: %s", key.split(":", 1)[0], type(error).__name__)
         return when_unavailable
     return count <= limit
+
+
+def login_attempt_allowed(*, username: str, address: str) -> bool:
+    """Count one staff sign-in attempt; False once the account or the address has tried too often.
+
+    Every attempt counts, right or wrong, so the answer does not tell whether a password was right.
+    """
+    by_account = hit(
+        "login:account:" + blind_index("login:" + username.strip().casefold()),
+        limit=LOGIN_LIMITS["account"][0],
+        window_seconds=LOGIN_LIMITS["account"][1],
+    )
+    by_address = hit(
+        "login:address:" + blind_index("address:" + address),
+        limit=LOGIN_LIMITS["address"][0],
+        window_seconds=LOGIN_LIMITS["address"][1],
+    )
+    return by_account and by_address

@@ -27,12 +27,23 @@ from cases.views.access import (
     passed_second_factor,
     staff_page,
 )
+from config import ratelimit
 from directory.access import access_for
 
 
 class StaffLoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """Password guessing is rate-limited before the password is even checked."""
+        allowed = ratelimit.login_attempt_allowed(
+            username=request.POST.get("username", ""), address=request.META.get("REMOTE_ADDR", "")
+        )
+        if not allowed:
+            context = self.get_context_data(form=self.get_form_class()(request), too_many=ratelimit.LOGIN_REFUSAL)
+            return self.render_to_response(context, status=429)
+        return super().post(request, *args, **kwargs)
 
     def get_default_redirect_url(self) -> str:
         return reverse("staff-home")
