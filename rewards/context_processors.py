@@ -17,6 +17,11 @@ from rewards import rules
 
 def reward_navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not rules.may_read(user):
+    if user is None or not user.is_authenticated:
         return {}
-    return {"reward_nav_links": [(reverse("rewards"), _("Rewards"))]}
+    links = []
+    if rules.may_read(user):
+        links.append((reverse("rewards"), _("Rewards")))
+    if rules.may_assist_claims(user):
+        links.append((reverse("reward-counter"), _("Reward claims at the counter")))
+    return {"reward_nav_links": links} if links else {}

@@ -48,9 +48,12 @@ def may_pay(reward: Any, user: Any) -> bool:
     return access_for(user).has_bureau_role(Role.FINANCE)
 
 
+# Intake takes calls and visitors; finance meets reporters at the counter.
+CLAIM_TAKER_ROLES = (Role.INTAKE, Role.FINANCE)
+
+
 def may_assist_claims(user: Any) -> bool:
-    """Intake takes calls and visitors; finance meets reporters at the counter."""
-    return access_for(user).has_bureau_role(Role.INTAKE, Role.FINANCE)
+    return access_for(user).has_bureau_role(*CLAIM_TAKER_ROLES)
 
 
 def may_record_payout(reward: Any, user: Any) -> bool:

@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 from django.utils.translation import gettext as _
 
+from cases.selectors import case_for_receipt
 from config.errors import NotFound
 from rewards import rules
 from rewards.models import COMMITTED_KINDS, PAID_KINDS, Budget, EntryKind, LedgerEntry, Reward, RewardState
@@ -67,6 +68,20 @@ def reward_get_for_claim(user: Any, reward_id: int) -> Reward:
     if reward is None:
         raise NotFound(_("No reward with this number is visible to you."))
     return reward
+
+
+def rewards_on_offer_for_receipt(user: Any, receipt: str) -> list[Reward]:
+    """The rewards a reporter at the counter (or on the phone) can claim with this receipt: every
+    reporter's share on the case, for staff who take claims. The staff member has the receipt and
+    the identity card in front of them, so no password is asked; the claim records how they checked."""
+    if not rules.may_assist_claims(user):
+        return []
+    case = case_for_receipt(receipt)
+    if case is None:
+        return []
+    return list(
+        Reward.objects.filter(case=case, state=RewardState.OFFERED).select_related("case", "reporter").order_by("id")
+    )
 
 
 def reward_report(user: Any, *, by: list[str], filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
