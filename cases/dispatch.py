@@ -76,7 +76,7 @@ def event_dispatch(event_id: int, handlers: list[str] | None = None, attempt: in
     names = list(registry) if handlers is None else handlers
     failed = [name for name in names if not _run(name, event)]
     if failed:
-        _retry(event_id, failed, attempt)
+        _retry_or_give_up(event_id, failed, attempt)
     return names
 
 
@@ -94,7 +94,7 @@ def _run(name: str, event: CaseEvent) -> bool:
     return True
 
 
-def _retry(event_id: int, failed: list[str], attempt: int) -> None:
+def _retry_or_give_up(event_id: int, failed: list[str], attempt: int) -> None:
     """Enqueue the next attempt for ``failed`` (django-tasks has no retries), then fail this row."""
     if attempt >= setting("max_attempts"):
         raise HandlersFailed(f"{', '.join(failed)} failed {attempt} times for case event {event_id}; giving up")
