@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError as FieldError
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from rest_framework.exceptions import ValidationError
@@ -69,8 +69,10 @@ def _breakdown_table(breakdown: stats.Breakdown) -> dict[str, Any]:
     template engine would otherwise render node by node on every view."""
     labelled = [(_label(breakdown.dimension, value), breakdown.row(value)) for value in sorted(breakdown.counts)]
     peak = max((n for _label_, counts in labelled for n in counts), default=0)
+    # Counts and widths are ints, so the cells need no escaping (format_html per cell cost more than the rest).
     rows = [
-        (label, format_html_join("", BAR_CELL, ((_width(n, peak), n) for n in counts))) for label, counts in labelled
+        (label, mark_safe("".join(BAR_CELL.format(_width(n, peak), n) for n in counts)))  # noqa: S308
+        for label, counts in labelled
     ]
     return {"dimension": breakdown.dimension, "months": breakdown.months, "rows": rows}
 
