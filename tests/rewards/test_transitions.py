@@ -29,6 +29,7 @@ SETUP: dict[str, tuple[str, Callable[..., Any], Callable[[], dict[str, Any]]]] =
         },
     ),
     "reverse": ("paid", lambda r, rep, users: flows.paid(r, rep.receipt, users), lambda: {"reason": "举报不实"}),
+    "withdraw": ("offered", lambda r, rep, users: flows.offered(r, users), lambda: {"reason": "举报人为本局工作人员"}),
 }
 ALLOWED = {
     "approve": {"reward_approver"},
@@ -36,8 +37,16 @@ ALLOWED = {
     "offer": {"reward_approver", "bureau_supervisor"},
     "pay": {"finance"},
     "reverse": {"finance", "reward_approver"},
+    "withdraw": {"reward_approver"},
 }
-TARGET = {"approve": "approved", "reject": "rejected", "offer": "offered", "pay": "paid", "reverse": "reversed"}
+TARGET = {
+    "approve": "approved",
+    "reject": "rejected",
+    "offer": "offered",
+    "pay": "paid",
+    "reverse": "reversed",
+    "withdraw": "rejected",
+}
 READERS = {"reward_approver", "finance", "bureau_supervisor", "dispatcher", "administrator"}
 
 
