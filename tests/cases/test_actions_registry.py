@@ -1,10 +1,10 @@
-"""One registry of case actions: the API, the admin and the case page offer the same moves.
+"""One registry of case actions: the API, the admin, the case page and the desk offer the same moves.
 
 For every persona and every state a case can be in, the moves listed by the API's
 ``allowed_actions``, the buttons on the case page and the buttons on the admin's change page
-are the same set; and each move, given the same input through any of the three, leaves the
-case in the same state with the same audit event. So a transition cannot be offered or run by
-one interface and forgotten by another.
+are the same set, and the triage desk offers exactly those of them it handles; each move,
+given the same input through any of them, leaves the case in the same state with the same
+audit event. So a transition cannot be offered or run by one interface and forgotten by another.
 """
 
 from __future__ import annotations
@@ -21,13 +21,25 @@ from django.urls import reverse
 from cases import actions, services
 from cases.models import Case, CaseEvent, EventKind, State
 from tests.conftest import PERSONAS
-from tests.factories import CaseFactory
+from tests.factories import CaseFactory, ReporterFactory
 from tests.pages.conftest import verified_client
 
 pytestmark = pytest.mark.django_db
 
 PAGE_BUTTON = re.compile(r'data-transition="(\w+)"')
 ADMIN_BUTTON = re.compile(r'name="action" value="transition_(\w+)"')
+DESK_DECISIONS = re.compile(r'<select name="action"[^>]*>(.*?)</select>', re.DOTALL)
+DESK_FORM = re.compile(r'<form method="post" action="/desk/\w+/(merge|assign)/"')
+OPTION = re.compile(r'<option value="(\w+)"')
+
+# The moves the triage desk makes: a decision on a received case, a merge, an assignment.
+DESK_MOVES = {"accept", "reject", "refer", "merge", "assign"}
+
+
+def desk_moves(page: str) -> set[str]:
+    """The moves the desk's case page offers: the decisions in its select, its merge and assign forms."""
+    decisions = {value for select in DESK_DECISIONS.findall(page) for value in OPTION.findall(select)}
+    return decisions | set(DESK_FORM.findall(page))
 
 
 def transitions() -> list[Any]:
@@ -76,24 +88,35 @@ def test_the_api_the_admin_and_the_case_page_offer_the_same_moves(
     case = case_in(state)
     if prepare is not None:
         case = prepare(case, users)
+    CaseFactory(reporter=ReporterFactory(phone=case.reporter.phone))  # a duplicate the desk suggests merging into
 
     offered_to_anyone: set[str] = set()
+    offered_at_the_desk: set[str] = set()
     for persona in PERSONAS:
         staff, admin = clients[persona]
         api = staff.get(f"/api/v1/cases/{case.reference}/")
         page = staff.get(reverse("case", args=[case.reference]))
         change = admin.get(reverse("admin:cases_case_change", args=[case.pk]))
+        desk = staff.get(reverse("desk-case", args=[case.reference]))
         seen = {
             "api": set(api.json()["allowed_actions"]) if api.status_code == 200 else set(),
             "page": set(PAGE_BUTTON.findall(page.content.decode())) if page.status_code == 200 else set(),
             "admin": set(ADMIN_BUTTON.findall(change.content.decode())) if change.status_code == 200 else set(),
+            "desk": desk_moves(desk.content.decode()) if desk.status_code == 200 else set(),
         }
         assert seen["api"] == seen["page"] == seen["admin"], (persona, seen)
+        if desk.status_code == 200:
+            assert seen["desk"] == seen["api"] & DESK_MOVES, (persona, seen)
+        else:
+            assert desk.status_code in (403, 404), persona  # not a desk role, or a case this role may not see
         offered_to_anyone |= seen["api"]
+        offered_at_the_desk |= seen["desk"]
 
-    # Somebody is offered each move out of this state, unless it waits for findings.
+    # Somebody is offered each move out of this state, unless it waits for findings; the desk's at the desk.
     waiting_for_findings = {"submit"} if state == State.INVESTIGATING and prepare is None else set()
-    assert offered_to_anyone == {t.name for t in transitions() if t.source == state} - waiting_for_findings
+    out_of_this_state = {t.name for t in transitions() if t.source == state}
+    assert offered_to_anyone == out_of_this_state - waiting_for_findings
+    assert offered_at_the_desk == out_of_this_state & DESK_MOVES
 
 
 # move → (state it starts from, who makes it, its input); "{survivor}" and "{town}" are filled in
@@ -110,6 +133,11 @@ MOVES: dict[str, tuple[str, str, dict[str, str]]] = {
     "close": (State.IN_REVIEW, "bureau_supervisor", {"result_for_reporter": "已责令整改"}),
     "reopen": (State.CLOSED, "bureau_supervisor", {"reason": "举报人申请复查"}),
 }
+
+
+def desk_url(name: str, case: Case) -> str:
+    """Where the desk posts a move: merge and assign have their own forms, the rest is a decision."""
+    return reverse(f"desk-{name}" if name in {"merge", "assign"} else "desk-decide", args=[case.reference])
 
 
 def test_the_moves_table_lists_every_registered_move() -> None:
@@ -150,4 +178,8 @@ def test_a_move_made_through_each_interface_leaves_the_same_case_and_event(
 
     target = next(t.target for t in transitions() if t.name == name)
     assert through_api == through_page == through_admin
+    if name in DESK_MOVES:
+        assert (
+            made_through(lambda case, given: staff.post(desk_url(name, case), {"action": name, **given})) == through_api
+        )
     assert through_api[:4] == (target, name, state, users[persona])
