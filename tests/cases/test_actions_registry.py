@@ -17,12 +17,13 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from cases import actions, services
 from cases.models import Case, CaseEvent, EventKind, State
 from tests.conftest import PERSONAS
 from tests.factories import CaseFactory, ReporterFactory
-from tests.pages.conftest import verified_client
+from tests.pages.conftest import messages_of, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -183,3 +184,38 @@ def test_a_move_made_through_each_interface_leaves_the_same_case_and_event(
             made_through(lambda case, given: staff.post(desk_url(name, case), {"action": name, **given})) == through_api
         )
     assert through_api[:4] == (target, name, state, users[persona])
+
+
+# desk move → (an input its registered input refuses, the field it names)
+REFUSED: dict[str, tuple[dict[str, str], str]] = {
+    "accept": ({"reason": "长" * 2001}, "reason"),
+    "reject": ({"reason": "  "}, "reason"),
+    "refer": ({"reason": "食品安全"}, "agency"),
+    "merge": ({"into": ""}, "into"),
+    "assign": ({"town": "999999"}, "town"),
+}
+
+
+def test_the_refused_table_lists_every_desk_move() -> None:
+    assert set(REFUSED) == DESK_MOVES
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_the_desk_refuses_what_the_api_refuses_naming_the_same_field(
+    name: str, case_in: Callable[[str], Case], clients: dict[str, tuple[Client, Client]]
+) -> None:
+    state, persona, _ = MOVES[name]
+    given, field = REFUSED[name]
+    staff, _ = clients[persona]
+    action = next(action for action in actions.ACTIONS if action.name == name)
+    case = case_in(state)
+
+    api = staff.post(f"/api/v1/cases/{case.reference}/{action.slug}/", given)
+    desk = staff.post(desk_url(name, case), {"action": name, **given}, follow=True)
+
+    assert api.status_code == 400 and field in api.json()["error"]["fields"]
+    with translation.override("zh-hans"):  # the page's language
+        label = str(action.form().fields[field].label)
+    assert any(text.startswith(f"{label}: ") for text in messages_of(desk)), messages_of(desk)
+    assert Case.objects.get(pk=case.pk).state == state
+    assert not CaseEvent.objects.filter(case=case, kind=EventKind.TRANSITION, name=name).exists()
