@@ -105,7 +105,7 @@ def test_csv_and_xlsx_exports_hold_the_same_rows(spread: Any, api_as: Any) -> No
 
 # "next" takes the reward one step along its lifecycle and "again" repeats the step that brought it
 # where it is (a double click); the others are the side exits. Weighted so sequences get deep.
-OPERATIONS = ["next", "next", "next", "next", "again", "again", "reject", "reverse", "expire"]
+OPERATIONS = ["next", "next", "next", "next", "again", "again", "reject", "withdraw", "reverse", "expire"]
 NEXT = {"proposed": "approve", "approved": "offer", "offered": "claim", "claimed": "pay"}
 AGAIN = {
     "approved": "approve",
@@ -129,6 +129,8 @@ def _apply(operation: str, rep: Any, users: dict[str, Any]) -> None:
         services.reward_approve(reward=reward, by=users["reward_approver" if first else "approver2"])
     elif operation == "reject":
         services.reward_reject(reward=reward, by=users["reward_approver"], reason="不符合条件")
+    elif operation == "withdraw":
+        services.reward_withdraw(reward=reward, by=users["reward_approver"], reason="不符合条件")
     elif operation == "offer":
         services.reward_offer(reward=reward, by=users["reward_approver"])
     elif operation == "claim":
