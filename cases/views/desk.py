@@ -69,8 +69,10 @@ def triage(request: HttpRequest, reference: str) -> HttpResponseBase:
             "attachments": case.attachments.all(),
             "duplicates": suggested_duplicates(request.user, case),
             "triage_form": triage_form,
-            "decision_form": DecisionForm(moves=[move for name, move in moves.items() if name in DECISIONS]),
-            "assign_form": assign.form(initial={"town": case.suggested_town_id}) if assign else None,
+            "decision_form": DecisionForm(
+                moves=[move for name, move in moves.items() if name in DECISIONS], auto_id="decision-%s"
+            ),
+            "assign_form": assign and assign.form(initial={"town": case.suggested_town_id}, auto_id="assign-%s"),
         },
     )
 
