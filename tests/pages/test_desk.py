@@ -150,3 +150,11 @@ def test_script_in_text_is_shown_escaped(page_as: Any) -> None:
     body = page_as("dispatcher").get(f"/desk/{case.reference}/").content.decode()
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_a_one_click_merge_records_it_as_a_duplicate_report(page_as: Any, users: dict[str, Any]) -> None:
+    survivor = CaseFactory()
+    duplicate = CaseFactory(reporter=ReporterFactory(phone=survivor.reporter.phone))
+    page_as("dispatcher").post(f"/desk/{duplicate.reference}/merge/", {"into": survivor.reference})
+    event = Case.objects.get(pk=duplicate.pk).events.last()
+    assert (event.name, event.actor, event.reason) == ("merge", users["dispatcher"], "重复举报")
