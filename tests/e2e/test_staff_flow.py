@@ -50,6 +50,11 @@ STAFF = [
     ("finance", Role.FINANCE, False),
 ]
 
+UNLABELLED_FIELDS = """() => [...document.querySelectorAll("input:not([type=hidden]), select, textarea")]
+    .filter(field => !field.labels.length
+        && !field.getAttribute("aria-label") && !field.getAttribute("aria-labelledby"))
+    .map(field => field.name || field.id)"""
+
 
 def totp_code(device: TOTPDevice) -> str:
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
@@ -135,6 +140,12 @@ class StaffFlowTest(ChannelsLiveServerTestCase):
     def assert_fits_the_screen(self, page: Page) -> None:
         """Nothing wider than the phone: no sideways scrolling to reach a field or a button."""
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), page.url
+        self.assert_fields_are_labelled(page)
+
+    def assert_fields_are_labelled(self, page: Page) -> None:
+        """A screen reader names every field: a <label> or an aria label for each one."""
+        unlabelled = page.evaluate(UNLABELLED_FIELDS)
+        assert unlabelled == [], (page.url, unlabelled)
 
     def file_a_report(self, reporter: Page) -> str:
         """The reporter's part: the form with a photo, the receipt shown once, the lookup."""
@@ -207,6 +218,7 @@ class StaffFlowTest(ChannelsLiveServerTestCase):
             # No reload: the row arrives through the websocket and htmx, with a visible cue.
             expect(officer.locator(f"tr[data-reference={reference}]")).to_have_count(1)
             expect(officer.locator("#live-cue")).to_contain_text(reference)
+            self.assert_fields_are_labelled(officer)
             self.shot(officer, "inbox-live")
 
             officer.click(f"a:text('{reference}')")
@@ -232,6 +244,7 @@ class StaffFlowTest(ChannelsLiveServerTestCase):
             self.approve_offer_claim_and_pay(browser, reporter, reference, receipt)
 
             assert self.dashboard_figures(bureau) == ("1", "1", "500.00", "500.00")
+            self.assert_fields_are_labelled(bureau)
             self.shot(bureau, "dashboard")
             bureau.goto(f"{self.live_server_url}/stats/")
             expect(bureau.locator("table.figures tbody tr")).to_have_count(1)
