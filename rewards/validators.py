@@ -18,7 +18,7 @@ from rewards.models import ClaimMethod
 # GB 11643-1999: weights of the 17 body digits, and the check character for sum mod 11.
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")  # ASCII: \d would also take other scripts' digits
 _SEPARATORS = re.compile(r"[\s\-]")
 ACCOUNT_DIGITS = (10, 30)
 CARD_LENGTHS = (16, 19)  # UnionPay debit cards, which print a Luhn check digit
