@@ -204,7 +204,9 @@ class Listener:
         last = since
         while not stop.is_set():
             try:
-                async with websockets.connect(f"{self.url}?ticket={await ticket()}", origin=self.origin) as socket:  # type: ignore[arg-type]
+                # No client pings, as browsers send none: on a loaded machine a late pong would drop the socket.
+                url = f"{self.url}?ticket={await ticket()}"
+                async with websockets.connect(url, origin=self.origin, ping_interval=None) as socket:  # type: ignore[arg-type]
                     await socket.recv()  # hello
                     await socket.send(json.dumps({"type": "subscribe", "stream": "bureau", "last_event_id": last}))
                     while not stop.is_set():
@@ -217,7 +219,7 @@ class Listener:
                             last = max(last, int(frame["id"]))
                         elif frame.get("type") == "replay_truncated":
                             break
-            except (OSError, websockets.WebSocketException):
+            except (OSError, aiohttp.ClientError, websockets.WebSocketException):
                 self.reconnects += 1
                 await asyncio.sleep(0.5)
 
@@ -349,7 +351,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=300, help="seconds of traffic (default 300)")
     parser.add_argument("--rate", type=float, default=20, help="requests started per second (default 20)")
     parser.add_argument("--sockets", type=int, default=500, help="websockets on the bureau stream (default 500)")
-    parser.add_argument("--concurrency", type=int, default=64, help="requests in flight at most (default 64)")
+    parser.add_argument("--concurrency", type=int, default=256, help="requests in flight at most (default 256)")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "load", help="where the run directory goes")
     args = parser.parse_args()
 
