@@ -18,9 +18,9 @@ ID_CHARACTERS = "0123456789X"
 birthdays = st.dates(min_value=date(1900, 1, 1), max_value=date(2026, 12, 31))
 id_bodies = st.builds(
     lambda region, born, serial: f"{region}{born:%Y%m%d}{serial}",
-    st.from_regex(r"[1-8]\d{5}", fullmatch=True),
+    st.from_regex(r"[1-8][0-9]{5}", fullmatch=True),
     birthdays,
-    st.from_regex(r"\d{3}", fullmatch=True),
+    st.from_regex(r"[0-9]{3}", fullmatch=True),
 )
 credit_bodies = st.text(alphabet=CREDIT_CODE_ALPHABET, min_size=17, max_size=17)
 
