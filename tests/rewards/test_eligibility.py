@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import translation
 from rest_framework.test import APIClient
 
@@ -193,3 +194,21 @@ def test_the_api_lists_the_flags_in_the_users_language(report: Any, users: Any, 
     assert "duty to report" in body["flags"][0]["text"]
     refused = api_as("reward_approver").post(f"/api/v1/rewards/{reward.pk}/approve/", HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "not_eligible"
+
+
+@pytest.mark.django_db
+def test_safety_managers_and_staff_identities_are_encrypted_at_rest(users: Any) -> None:
+    EnterpriseFactory(
+        safety_manager_name="李四", safety_manager_id_number=REPORTER_ID, safety_manager_phone="13812341234"
+    )
+    StaffIdentity.objects.create(user=users["officer"], id_number=OTHER_ID, phone="13900001111")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT safety_manager_name, safety_manager_id_number, safety_manager_phone,"
+            " safety_manager_id_key, safety_manager_phone_key FROM directory_enterprise"
+        )
+        stored = " ".join(str(value) for row in cursor.fetchall() for value in row)
+        cursor.execute("SELECT id_number, phone, id_number_key, phone_key FROM directory_staffidentity")
+        stored += " ".join(str(value) for row in cursor.fetchall() for value in row)
+    for clear in ("李四", REPORTER_ID, OTHER_ID, "13812341234", "13900001111"):
+        assert clear not in stored
