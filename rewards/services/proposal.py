@@ -222,7 +222,8 @@ def reward_propose(*, case: Case, by: Any, amount: Decimal, reason: str) -> list
         )
         if any(reward.state != RewardState.PROPOSED for reward in live):
             raise Conflict(
-                _("This case's reward is already approved; reject or reverse it first."), code="transition_not_allowed"
+                _("This case's reward is already approved; withdraw it (or reverse its payout) first."),
+                code="transition_not_allowed",
             )
         if live:
             return _amend(live, amount, by=by, reason=reason, working=working, policy=policy)
