@@ -56,6 +56,7 @@ from tests.resilience.stack import Stack, free_port, production_env, tasks_drain
 
 MIX = {"sms": 25, "voice": 10, "mailbox": 20, "lookup": 15, "list": 10, "detail": 10, "accept": 10}
 INTAKE = {"sms", "voice", "mailbox"}
+HANDSHAKES = 10
 PASSWORD = "load-test-1"  # noqa: S105  # the reporters' password of this run, not a secret
 # Floods are what a load test makes on purpose: lift the per-number and per-address guards.
 GUARDS = ("sms_number", "mailbox_address", "lookup_address", "lookup_receipt", "voice_number")
@@ -199,15 +200,20 @@ class Listener:
     origin: str
     seen: list[int] = field(default_factory=list)
     reconnects: int = 0
+    subscribed: bool = False
 
-    async def follow(self, ticket: Any, since: int, stop: asyncio.Event) -> None:
+    async def follow(self, ticket: Any, since: int, stop: asyncio.Event, handshakes: asyncio.Semaphore) -> None:
         last = since
         while not stop.is_set():
             try:
-                # No client pings, as browsers send none: on a loaded machine a late pong would drop the socket.
-                url = f"{self.url}?ticket={await ticket()}"
-                async with websockets.connect(url, origin=self.origin, ping_interval=None) as socket:  # type: ignore[arg-type]
+                # Few handshakes at a time: daphne drops a socket its app has not accepted within 5 s,
+                # and a crowd of them at once on a loaded machine would only reconnect in a storm.
+                async with handshakes:
+                    url = f"{self.url}?ticket={await ticket()}"
+                    # No client pings, as browsers send none: on a loaded machine a late pong drops the socket.
+                    socket = await websockets.connect(url, origin=self.origin, ping_interval=None)  # type: ignore[arg-type]
                     await socket.recv()  # hello
+                async with socket:
                     await socket.send(json.dumps({"type": "subscribe", "stream": "bureau", "last_event_id": last}))
                     while not stop.is_set():
                         try:
@@ -217,11 +223,13 @@ class Listener:
                         if frame.get("type") == "event":
                             self.seen.append(int(frame["id"]))
                             last = max(last, int(frame["id"]))
+                        elif frame.get("type") == "subscribed":
+                            self.subscribed = True
                         elif frame.get("type") == "replay_truncated":
                             break
-            except (OSError, aiohttp.ClientError, websockets.WebSocketException):
+            except (OSError, TimeoutError, aiohttp.ClientError, websockets.WebSocketException):
                 self.reconnects += 1
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(min(30, 2**self.reconnects) * random.uniform(0.5, 1.5))  # back off, as browsers do
 
 
 def percentile(samples: list[float], share: float) -> float:
@@ -299,8 +307,11 @@ async def run(args: argparse.Namespace, stack: Stack, fake: FakeTwilio, out: Pat
         urls = stack.ws_urls
         listeners = [Listener(urls[i % len(urls)], stack.http) for i in range(args.sockets)]
         stop = asyncio.Event()
-        following = [asyncio.create_task(listener.follow(ticket, since, stop)) for listener in listeners]
-        await asyncio.sleep(min(30, 2 + args.sockets / 50))  # let the sockets connect before the burst
+        handshakes = asyncio.Semaphore(HANDSHAKES)
+        following = [asyncio.create_task(listener.follow(ticket, since, stop, handshakes)) for listener in listeners]
+        await asyncio.to_thread(
+            wait_until, lambda: all(listener.subscribed for listener in listeners), seconds=300, what="the sockets"
+        )
         began = time.time()
         await drive(generator, rate=args.rate, duration=args.duration, concurrency=args.concurrency)
         elapsed = time.time() - began
