@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 _SEPARATORS = re.compile(r"[\s\-().]")
-_CN_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_CN_LANDLINE = re.compile(r"^0[1-9]\d{8,10}$")
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+# ASCII digits only: ``\d`` alone would also match other scripts' digits and store them as typed.
+_CN_MOBILE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
+_CN_LANDLINE = re.compile(r"^0[1-9]\d{8,10}$", re.ASCII)
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$", re.ASCII)
 
 
 def normalize_phone(raw: str) -> str:
-    """``138 1234 1234``, ``+86 138-1234-1234`` and ``008613812341234`` all become ``+8613812341234``."""
-    number = _SEPARATORS.sub("", raw.strip())
+    """``138 1234 1234``, ``+86 138-1234-1234`` and ``008613812341234`` all become ``+8613812341234``;
+    so does ``１３８１２３４１２３４`` in the full-width digits of a Chinese keyboard."""
+    number = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw).strip())
     if number.startswith("00"):
         number = "+" + number[2:]
     if _CN_MOBILE.match(number):

@@ -40,19 +40,31 @@ def test_a_wrong_number_of_digits_is_never_a_receipt(digits: str) -> None:
 
 
 mobiles = st.builds(
-    lambda second, rest: f"1{second}{rest}", st.sampled_from("3456789"), st.from_regex(r"\d{9}", fullmatch=True)
+    lambda second, rest: f"1{second}{rest}", st.sampled_from("3456789"), st.from_regex(r"[0-9]{9}", fullmatch=True)
 )
 
 
-@given(mobiles, st.sampled_from(["{}", "+86{}", "0086{}", "+86 {}", "{} ", "({})"]), st.sampled_from([" ", "-", ""]))
-def test_every_way_of_writing_a_mobile_gives_one_stored_number(mobile: str, shape: str, separator: str) -> None:
+FULL_WIDTH = str.maketrans("0123456789+", "０１２３４５６７８９＋")
+
+
+@given(
+    mobiles,
+    st.sampled_from(["{}", "+86{}", "0086{}", "+86 {}", "{} ", "({})"]),
+    st.sampled_from([" ", "-", ""]),
+    st.booleans(),
+)
+def test_every_way_of_writing_a_mobile_gives_one_stored_number(
+    mobile: str, shape: str, separator: str, full_width: bool
+) -> None:
     spaced = separator.join([mobile[:3], mobile[3:7], mobile[7:]])
-    stored = normalize_phone(shape.format(spaced))
+    typed = shape.format(spaced)
+    stored = normalize_phone(typed.translate(FULL_WIDTH) if full_width else typed)  # a Chinese keyboard's digits
     assert stored == "+86" + mobile
     assert is_mobile(stored)
 
 
 @given(st.text(max_size=40))
+@example("138១២៣៤៥៦៧៨")  # Khmer digits: a regex \d matches them, a phone number must not
 def test_any_text_is_a_normalised_number_or_a_clear_refusal(text: str) -> None:
     try:
         stored = normalize_phone(text)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -231,6 +232,8 @@ ACCESS: dict[str, tuple[Probe, frozenset[str]]] = {
             ("offer", lambda w: {}, frozenset({"reward_approver", "bureau_supervisor"})),
             ("pay", lambda w: PAYOUT, frozenset({"finance"})),
             ("reverse", lambda w: REASON, frozenset({"reward_approver", "finance"})),
+            # a paid reward is never withdrawn: every reader hears so (409) before any role check
+            ("withdraw", lambda w: REASON, REWARD_READERS),
         ]
     },
     "api/v1/live/ticket/": (post(fixed("/api/v1/live/ticket/")), STAFF),
@@ -371,10 +374,17 @@ def test_every_url_pattern_has_a_row() -> None:
     assert not stale, f"rows for URL patterns that no longer exist: {stale}"
 
 
-def test_no_url_serves_files_straight_from_disk(settings: Any) -> None:
+def test_no_url_serves_files_straight_from_disk() -> None:
     served = [route for route, view in url_patterns().items() if view is static.serve]
     assert not served, f"files served straight from a directory at {served}"
     assert settings.MEDIA_URL not in {"/media/", "media/"}
+
+
+def test_stored_evidence_is_not_reachable_by_its_storage_path(access_world: World, users: dict[str, Any]) -> None:
+    administrator = verified_client(users["administrator"])
+    for stored in (access_world.attachment.original_file, access_world.attachment.display_file):
+        for prefix in (settings.MEDIA_URL, "/media/", "/static/", "/"):
+            assert administrator.get(prefix + stored.name).status_code == 404, prefix + stored.name
 
 
 @pytest.fixture
