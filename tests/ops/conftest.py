@@ -9,12 +9,21 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 
 from config.logging import JsonFormatter
 from config.request_id import RequestIdFilter
 
 # Websocket tests reach the database from asgiref's threads: release their connections at the end.
 from tests.notifications.conftest import _release_the_test_database  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> Iterator[None]:
+    """The flows here file several reports from one address; the flood guards count in the (shared) cache."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 class LogLines:
