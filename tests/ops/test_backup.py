@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -135,3 +136,17 @@ def test_restore_refuses_a_damaged_archive_and_restores_nothing(
 
     call_command("restore", str(archive), stdout=io.StringIO(), stderr=io.StringIO())  # the intact one still does
     assert snapshot() == service_with_history
+
+
+def test_restore_warns_when_these_settings_lack_the_keys_of_the_backup(
+    service_with_history: dict[str, Any], tmp_path: Path, settings: Any
+) -> None:
+    archive = back_up(tmp_path)
+    wipe_database()
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+
+    warnings = io.StringIO()
+    call_command("restore", str(archive), stdout=io.StringIO(), stderr=warnings)
+
+    assert "contact details stay unreadable" in warnings.getvalue()
+    assert Case.objects.count() == 2  # the cases are back all the same
