@@ -29,6 +29,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils.translation import gettext
 from django.views import static
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.conftest import PERSONAS
 from tests.pages.conftest import verified_client
@@ -47,6 +48,7 @@ CASE_READERS = CASE_BUREAU | TOWN_A
 DASHBOARD = frozenset({"dispatcher", "bureau_supervisor", "administrator", "reward_approver", "finance"})
 REWARD_READERS = DASHBOARD
 PROPOSERS = CASE_BUREAU
+CLAIM_TAKERS = frozenset({"intake", "finance"})
 SUPERUSER = frozenset({"administrator"})  # load_demo makes the administrator the admin's superuser
 WRONG_PASSWORD = "not-the-password"
 
@@ -160,6 +162,9 @@ ACCESS: dict[str, tuple[Probe, frozenset[str]]] = {
     "dashboard/monthly-report.xlsx": (get(fixed("/dashboard/monthly-report.xlsx")), CASE_BUREAU),
     "rewards/": (get(fixed("/rewards/")), REWARD_READERS),
     "rewards/<int:reward_id>/": (get(reward()), REWARD_READERS),
+    "rewards/counter/": (get(fixed("/rewards/counter/")), CLAIM_TAKERS),
+    # intake reaches only rewards on offer: the paid one is not there for them
+    "rewards/counter/<int:reward_id>/": (post(lambda w: f"/rewards/counter/{w.reward.pk}/"), frozenset({"finance"})),
     "rewards/<int:reward_id>/claim-assisted/": (post(reward("claim-assisted/")), REWARD_READERS),
     "rewards/<int:reward_id>/reveal/": (post(reward("reveal/"), lambda w: REASON), REWARD_READERS),
     "^rewards/(?P<reward_id>[0-9]+)/(?P<action>approve|reject|offer|pay|reverse|withdraw)/$": (
@@ -319,8 +324,6 @@ def _admin_url(model: Any, url: str) -> Callable[[World], str]:
 
 def _totp_url(view: str) -> Callable[[World], str]:
     def build(world: World) -> str:
-        from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: PLC0415  (app registry ready)
-
         return f"/admin/otp_totp/totpdevice/{TOTPDevice.objects.order_by('pk').first().pk}/{view}/"
 
     return build
@@ -384,13 +387,12 @@ def test_stored_evidence_is_not_reachable_by_its_storage_path(access_world: Worl
     administrator = verified_client(users["administrator"])
     for stored in (access_world.attachment.original_file, access_world.attachment.display_file):
         for prefix in (settings.MEDIA_URL, "/media/", "/static/", "/"):
-            assert administrator.get(prefix + stored.name).status_code == 404, prefix + stored.name
+            path = f"{prefix}{stored.name}"
+            assert administrator.get(path).status_code == 404, path
 
 
 @pytest.fixture
 def access_world(world: World, users: dict[str, Any]) -> World:
-    from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: PLC0415
-
     administrator = users["administrator"]
     administrator.is_staff = administrator.is_superuser = True
     administrator.save()
