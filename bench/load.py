@@ -8,7 +8,7 @@
 Set-up, all on this machine: the service runs as docs/deployment.md deploys it, on
 ``config.settings.production`` — gunicorn (2 workers × 4 threads) for HTTP, two daphne
 processes for websockets, two ``db_worker`` processes — on PostgreSQL (``DATABASE_URL``, default
-the ``hf`` database, dropped and created afresh) and Redis (``REDIS_URL``, default db 7, flushed),
+the ``hf`` database, dropped and created afresh) and a private ``redis-server`` on a free port,
 with a fake Twilio API (tests/fakes/twilio_api.py) in this process that records what is sent.
 
 The generator is open-loop: requests start at ``--rate`` per second whatever the replies do,
@@ -46,13 +46,19 @@ sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
 import psycopg  # noqa: E402
-import redis  # noqa: E402
 import websockets  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
 from tests.fakes.twilio_api import AUTH_TOKEN, FakeTwilio, start_fake_twilio  # noqa: E402
 from tests.resilience.client import receipt_in, small_photo  # noqa: E402
-from tests.resilience.stack import Stack, free_port, production_env, tasks_drained, wait_until  # noqa: E402
+from tests.resilience.stack import (  # noqa: E402
+    PrivateRedis,
+    Stack,
+    free_port,
+    production_env,
+    tasks_drained,
+    wait_until,
+)
 
 MIX = {"sms": 25, "voice": 10, "mailbox": 20, "lookup": 15, "list": 10, "detail": 10, "accept": 10}
 INTAKE = {"sms", "voice", "mailbox"}
@@ -294,7 +300,9 @@ async def drive(generator: Generator, *, rate: float, duration: float, concurren
 
 async def run(args: argparse.Namespace, stack: Stack, fake: FakeTwilio, out: Path) -> dict[str, Any]:
     timeout = aiohttp.ClientTimeout(total=60)
-    async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as session:
+    # A connection per request, as Twilio and browsers behind NATs mostly do: no keep-alive races.
+    connector = aiohttp.TCPConnector(limit=0, force_close=True)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         generator = Generator(stack, fake, session, run_id=secrets.token_hex(3))
 
         async def ticket() -> str:
@@ -367,11 +375,14 @@ def main() -> None:
     args = parser.parse_args()
 
     database_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hf")
-    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/7")
+    # Redis pub/sub channels are shared by every database of one server: on the machine's shared
+    # Redis other people's events would reach these sockets (and theirs these). A private server.
+    private_redis = PrivateRedis()
+    private_redis.start()
+    redis_url = private_redis.url
     out = args.out / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out.mkdir(parents=True)
     fresh_database(database_url)
-    redis.Redis.from_url(redis_url).flushdb()
     fake = start_fake_twilio()
     media = Path(tempfile.mkdtemp(prefix="hotline-load-media-"))
     web_port = free_port()
@@ -392,6 +403,7 @@ def main() -> None:
         summary["peak_memory_mb"] = {name: peak_memory_mb(process.pid) for name, process in stack.processes.items()}
     finally:
         stack.stop()
+        private_redis.stop()
         fake.server.shutdown()
         shutil.rmtree(media, ignore_errors=True)
     summary.update(
