@@ -288,6 +288,35 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
+@dataclass
+class WorkerCost:
+    tasks: int  # task runs allowed (builds first: the queue is FIFO)
+    reports: int
+    cpu_ms: float  # per case built
+
+
+def worker_cost(env: dict[str, str], database_url: str, max_tasks: int) -> WorkerCost:
+    """What the intake moved out of the request: run ``db_worker`` on the queue the runs left and
+    count its CPU per case built (its start-up too, ~1 s, so give it a few hundred tasks)."""
+    url = urllib.parse.urlparse(database_url)._replace(query="").geturl()
+    built = "SELECT count(*) FROM hotline_inboundreport WHERE status = 'built'"
+    with psycopg.connect(url, autocommit=True) as conn:
+        before = conn.execute(built).fetchone()[0]  # type: ignore[index]
+    command = ["db_worker", "--batch", "--no-startup-delay", "--queue-name", "*", "--max-tasks", str(max_tasks)]
+    worker = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), *command],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _, _, usage = os.wait4(worker.pid, 0)
+    with psycopg.connect(url, autocommit=True) as conn:
+        reports = conn.execute(built).fetchone()[0] - before  # type: ignore[index]
+    cpu_ms = (usage.ru_utime + usage.ru_stime) * 1000
+    return WorkerCost(tasks=max_tasks, reports=reports, cpu_ms=cpu_ms / max(reports, 1))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=10)
@@ -295,6 +324,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/bench_intake?pool_max=2")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/1")
     parser.add_argument("--no-readme", action="store_true")
+    parser.add_argument("--worker-tasks", type=int, default=600, help="tasks the worker runs after the load (0: skip)")
     args = parser.parse_args()
     levels = [int(level) for level in args.levels.split(",")]
     env = environment(args.database_url, args.redis_url)
@@ -311,6 +341,7 @@ def main() -> None:
     mailbox = [("", json.dumps(MAILBOX_BODY, ensure_ascii=False))]
     form, as_json = "application/x-www-form-urlencoded", "application/json"
     runs: list[Run] = []
+    load_before = os.getloadavg()
     try:
         for clients in [0, *levels]:  # 0: an unrecorded warm-up (imports, connection pools, caches)
             # Enough distinct MessageSids that no request is a redelivery (those are cheaper).
@@ -345,11 +376,16 @@ def main() -> None:
     finally:
         stop(hotline)
         stop(minimal)
+    load = (load_before[0], os.getloadavg()[0])
+    print(f"load average (1 min) before/after: {load[0]:.1f}/{load[1]:.1f}", flush=True)
+    cost = worker_cost(env, args.database_url, args.worker_tasks) if args.worker_tasks else None
+    if cost is not None:
+        print(f"worker: {cost.reports} cases built, {cost.cpu_ms:.1f} CPU ms per case", flush=True)
     if not args.no_readme:
-        write_readme(runs, args.seconds)
+        write_readme(runs, args.seconds, load, cost)
 
 
-def write_readme(runs: list[Run], seconds: int) -> None:
+def write_readme(runs: list[Run], seconds: int, load: tuple[float, float], cost: WorkerCost | None) -> None:
     anchors = {("SMS webhook", r.clients): r for r in runs if r.target == "minimal form view"}
     anchors |= {("web mailbox (JSON)", r.clients): r for r in runs if r.target == "minimal JSON view"}
     rows = [
@@ -372,10 +408,21 @@ def write_readme(runs: list[Run], seconds: int) -> None:
             "",
             f"`bench/intake.py`, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine}; gunicorn 2 sync workers each, "
             f"PostgreSQL 15 (pool_max=2 per worker), Redis 7, wrk 1 thread, {seconds} s per row. The machine was "
-            "shared with other work while measuring: compare rows of the same run, not with other machines.",
+            f"shared with other work while measuring (load average {load[0]:.1f} before, {load[1]:.1f} after, "
+            "2 cores): compare rows of the same run, not with other machines. Server CPU ms/req: user + system "
+            "CPU of the server's processes per request served; it moves far less with the neighbours' load.",
             "",
             *rows,
             "",
+            *(
+                [
+                    f"Task worker afterwards (`db_worker --max-tasks {cost.tasks}` on the queue the runs left; "
+                    f"{cost.reports} cases built): {cost.cpu_ms:.1f} CPU ms per case built, start-up included.",
+                    "",
+                ]
+                if cost
+                else []
+            ),
         ]
     )
     readme = ROOT / "bench" / "README.md"
