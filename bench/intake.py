@@ -47,7 +47,8 @@ from django.views.decorators.csrf import csrf_exempt
 from twilio.request_validator import RequestValidator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.http_process_model import session_cpu_seconds
+from http_process_model import session_cpu_seconds  # bench/ is on the path: run as a script or with --chdir bench
+
 from config.env import database_from_url
 
 ROOT = Path(__file__).resolve().parent.parent
