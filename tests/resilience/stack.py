@@ -10,6 +10,7 @@ own database on the shared services.
 from __future__ import annotations
 
 import os
+import pwd
 import re
 import signal
 import socket
@@ -25,6 +26,8 @@ import psycopg
 import requests
 import yaml
 from twilio.request_validator import RequestValidator
+
+from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -127,8 +130,6 @@ def _run(command: list[str]) -> None:
 
 
 def _postgres_ids() -> tuple[int, int]:
-    import pwd  # noqa: PLC0415  # POSIX only, like the rest of this module's process handling
-
     entry = pwd.getpwnam("postgres")
     return entry.pw_uid, entry.pw_gid
 
@@ -163,8 +164,6 @@ def production_env(
     *, database_url: str, redis_url: str, twilio_base: str, web_port: int, **extra: str
 ) -> dict[str, str]:
     """The production settings, with loopback hosts and a fake Twilio account (tests/fakes/twilio_api.py)."""
-    from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN  # noqa: PLC0415  # keeps this module's import light
-
     return {
         **{key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_", "REDIS_"))},
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
