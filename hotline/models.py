@@ -11,7 +11,9 @@ from config.crypto import EncryptedTextField
 
 
 class TwilioDelivery(models.Model):
-    """One row per MessageSid / CallSid handled: a redelivery finds it and gets the same reply.
+    """One row per voicemail CallSid handled: a redelivery finds it and gets the same reply.
+
+    SMS use ``InboundReport.sid`` instead; rows of kind ``sms`` are from before that change.
 
     The reply may carry the receipt (it is what the reporter was told), so it is encrypted like
     any other personal data; the receipt itself still exists only as a hash on the case.

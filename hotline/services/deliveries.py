@@ -1,10 +1,10 @@
-"""Exactly-once for Twilio webhooks: claim the MessageSid / CallSid before doing anything else.
+"""Exactly-once for voicemails: claim the CallSid before doing anything else.
 
+(SMS claim their MessageSid with the ``InboundReport`` row itself, ``hotline.services.inbound``.)
 One ``INSERT … ON CONFLICT DO NOTHING RETURNING`` claims the sid in a single round trip (the
-ORM's ``get_or_create`` needs four: SELECT, SAVEPOINT, INSERT, RELEASE — a third of the SMS
-webhook's statements). A concurrent redelivery blocks on the unique index until the first
-transaction commits, then finds the row and replays its reply. PostgreSQL and SQLite ≥ 3.35
-both speak this SQL.
+ORM's ``get_or_create`` needs four: SELECT, SAVEPOINT, INSERT, RELEASE). A concurrent
+redelivery blocks on the unique index until the first transaction commits, then finds the
+row and replays its reply. PostgreSQL and SQLite ≥ 3.35 both speak this SQL.
 """
 
 from __future__ import annotations
