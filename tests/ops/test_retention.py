@@ -28,6 +28,7 @@ from cases.models import (
     TownDayFigure,
 )
 from directory.models import Town
+from notifications.models import OutboundMessage
 from rewards.models import LedgerEntry
 from tests.hotline.conftest import jpeg_with_gps
 from tests.rewards import flows
@@ -235,3 +236,19 @@ def test_apps_above_cases_erase_their_copies_through_subscribe(
         run()
 
     assert erased == [sorted([world.old.reporter_id, world.old_rejected.reporter_id])]
+
+
+@pytest.mark.django_db
+def test_texts_to_an_erased_reporter_keep_their_wording_but_not_the_number(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    rejected = OutboundMessage.objects.get(reporter=world.old_rejected.reporter_id, purpose="decision")
+    kept = OutboundMessage.objects.filter(reporter=world.shared_old.reporter_id)
+    assert rejected.to == "+8613600003333" and kept.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run()
+
+    erased = OutboundMessage.objects.get(pk=rejected.pk)
+    assert erased.to == "" and erased.body == rejected.body
+    assert {message.to for message in kept} == {"+8613912345678"}
