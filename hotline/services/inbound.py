@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from cases.models import Case, Reporter
 from cases.receipts import receipt_index
@@ -89,13 +90,22 @@ def inbound_store(arrival: Arrival) -> tuple[InboundReport, bool]:
 
 
 def _latest_report_sql() -> str:
+    """Portable SQL (PostgreSQL and the embedded SQLite): each side's LIMIT lives in a subquery."""
     case, reporter, inbound = Case._meta.db_table, Reporter._meta.db_table, InboundReport._meta.db_table
-    return (
-        f"(SELECT c.id, NULL::bigint, c.created_at, c.state FROM {case} c JOIN {reporter} r ON r.id = c.reporter_id "  # noqa: S608 - our own table names
-        "WHERE r.phone_index = %(index)s AND c.created_at >= %(since)s ORDER BY c.created_at DESC LIMIT 1) "
-        f"UNION ALL (SELECT NULL, i.id, i.created_at, NULL FROM {inbound} i "
+    latest_case = (
+        "SELECT c.id AS case_id, CAST(NULL AS BIGINT) AS inbound_id, c.created_at, c.state "  # noqa: S608 - our tables
+        f"FROM {case} c JOIN {reporter} r ON r.id = c.reporter_id "
+        "WHERE r.phone_index = %(index)s AND c.created_at >= %(since)s ORDER BY c.created_at DESC LIMIT 1"
+    )
+    latest_waiting = (
+        f"SELECT CAST(NULL AS BIGINT), i.id, i.created_at, NULL FROM {inbound} i "  # noqa: S608 - our table
         "WHERE i.status = %(pending)s AND i.sender_index = %(index)s AND i.created_at >= %(since)s "
-        "ORDER BY i.created_at DESC LIMIT 1) ORDER BY 3 DESC LIMIT 1"
+        "ORDER BY i.created_at DESC LIMIT 1"
+    )
+    return (
+        f"SELECT * FROM ({latest_case}) AS latest_case "  # noqa: S608 - built above from our table names
+        f"UNION ALL SELECT * FROM ({latest_waiting}) AS latest_waiting "
+        "ORDER BY 3 DESC LIMIT 1"
     )
 
 
@@ -118,6 +128,10 @@ def latest_report_from(sender_index: str, since: datetime) -> tuple[Join, dateti
     if row is None:
         return None
     case_id, inbound_id, created_at, state = row
+    if isinstance(created_at, str):  # SQLite hands raw timestamps back as text, in UTC
+        created_at = parse_datetime(created_at)
+    if timezone.is_naive(created_at):
+        created_at = timezone.make_aware(created_at, UTC)
     return Join(case_id=case_id, inbound_id=inbound_id), created_at, state or InboundReport.Status.PENDING
 
 
