@@ -1,10 +1,13 @@
-"""Delivery with a real ``db_worker`` process on the database backend: retries and idempotency."""
+"""Delivery with a real ``db_worker`` process on the database backend: retries and idempotency;
+and the project's worker waiting out a lost database."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -12,6 +15,7 @@ from cases.models import CaseEvent, EventKind
 from notifications.models import DeliveryStatus, OutboundMessage
 from notifications.services import message_send
 from notifications.tasks import deliver_message, periodic_start
+from notifications.worker import ResilientWorker
 from tests.factories import CaseFactory
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN
 from tests.notifications import processes
@@ -127,3 +131,52 @@ def test_starting_the_periodic_tasks_twice_keeps_one_chain_each(database_tasks: 
         "notifications.tasks.task_reaper",
     ]
     assert all(run.run_after > timezone.now() for run in next_runs)
+
+
+def test_the_worker_waits_out_a_lost_database_then_sends(
+    fake_twilio: Any, database_tasks: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    message = send(CaseFactory())
+    worker = ResilientWorker(
+        queue_names=["*"],
+        interval=0.1,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=1,
+        worker_id="outage",
+        excluded_queue_names=[],
+    )
+
+    def run() -> None:
+        try:
+            worker.run()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run, name="task-worker")
+    # The database refuses the worker's next two connections, as while PostgreSQL restarts.
+    refusals = iter(range(2))
+    connect = type(connections["default"]).get_new_connection
+
+    def get_new_connection(wrapper: Any, params: dict[str, Any]) -> Any:
+        if threading.current_thread() is thread and next(refusals, None) is not None:
+            raise wrapper.Database.OperationalError("connection failed: Connection refused")
+        return connect(wrapper, params)
+
+    monkeypatch.setattr(type(connections["default"]), "get_new_connection", get_new_connection)
+
+    thread.start()
+    thread.join(timeout=30)
+
+    assert not thread.is_alive(), "the worker did not finish its one task"
+    message = OutboundMessage.objects.get(pk=message.pk)
+    assert message.status == DeliveryStatus.SENT
+    assert len(fake_twilio.sent_messages()) == 1
+    waits = [r.getMessage() for r in caplog.records if r.name == "notifications.worker"]
+    assert waits == [
+        "Database unavailable (OperationalError); worker outage retries in 1 s",
+        "Database unavailable (OperationalError); worker outage retries in 2 s",
+        "Database reachable again; worker outage resumes",
+    ]
+    assert "+8613812341234" not in caplog.text

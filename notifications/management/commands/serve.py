@@ -2,7 +2,7 @@
 
 The embedded default uses the in-memory channel layer, which only reaches sockets of its own
 process; running the worker as a thread here lets events raised by tasks (deadline escalations,
-delivery receipts) reach live clients too. Production runs separate `db_worker` processes and
+delivery receipts) reach live clients too. Production runs separate `task_worker` processes and
 Redis instead (docs/deployment.md).
 """
 
@@ -13,9 +13,9 @@ from typing import Any
 
 from daphne.cli import CommandLineInterface
 from django.core.management.base import BaseCommand
-from django_tasks_db.management.commands.db_worker import Worker
 
 from notifications.tasks import periodic_start
+from notifications.worker import ResilientWorker
 
 
 class Command(BaseCommand):
@@ -29,7 +29,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, host: str, port: int, no_worker: bool, **options: Any) -> None:
         worker = None
         if not no_worker:
-            worker = Worker(
+            worker = ResilientWorker(
                 queue_names=["*"],
                 interval=1.0,
                 batch=False,
