@@ -1,5 +1,5 @@
 # One image for every role of the service: web (gunicorn, WSGI), live (daphne, websockets),
-# worker (db_worker) and the one-shot migrate job; docker-compose.yml picks the command.
+# worker (task_worker) and the one-shot migrate job; docker-compose.yml picks the command.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

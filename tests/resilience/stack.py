@@ -1,7 +1,7 @@
 """The production shape of docs/deployment.md as real processes, for the fault tests and the load bench.
 
 gunicorn (WSGI, the compose file's ``web`` command) serves HTTP, daphne (``live``) holds the
-websockets, ``db_worker`` processes run the tasks; all on ``config.settings.production`` with a
+websockets, ``task_worker`` processes run the tasks; all on ``config.settings.production`` with a
 fake Twilio account. The fault tests give it a private PostgreSQL cluster and a private Redis
 (they stop and restart both, so never the machine's shared ones); the load bench gives it its
 own database on the shared services.
