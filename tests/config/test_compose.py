@@ -112,7 +112,7 @@ def test_each_role_runs_the_right_program(compose: dict[str, Any]) -> None:
     assert services["web"]["command"][:2] == ["gunicorn", "config.wsgi:application"]
     assert services["live"]["command"][0] == "daphne"
     assert services["live"]["command"][-1] == "config.asgi:application"
-    assert services["worker"]["command"][:3] == ["python", "manage.py", "db_worker"]
+    assert services["worker"]["command"][:3] == ["python", "manage.py", "task_worker"]
     assert "*" in services["worker"]["command"]  # every queue, or SMS would wait forever (STACK-NOTES §2)
     assert (ROOT / "config" / "wsgi.py").exists()
     assert (ROOT / "config" / "asgi.py").exists()
