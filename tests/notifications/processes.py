@@ -111,9 +111,9 @@ def serve(**env: str) -> Any:
     return running(command, port, DJANGO_SETTINGS_MODULE="tests.notifications.worker_settings", **env)
 
 
-def db_worker_batch(**env: str) -> subprocess.CompletedProcess[str]:
-    """One ``db_worker --batch`` run in its own process: it runs every ready task and exits."""
-    command = [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay", "--queue-name", "*"]
+def worker_batch(**env: str) -> subprocess.CompletedProcess[str]:
+    """One ``task_worker --batch`` run (production's worker) in its own process: it runs every ready task and exits."""
+    command = [sys.executable, "manage.py", "task_worker", "--batch", "--no-startup-delay", "--queue-name", "*"]
     return subprocess.run(
         command,
         cwd=ROOT,

@@ -1,4 +1,4 @@
-"""Delivery with a real ``db_worker`` process on the database backend: retries and idempotency;
+"""Delivery with a real ``task_worker`` process on the database backend: retries and idempotency;
 and the project's worker waiting out a lost database."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def run_worker(fake_twilio: Any, **env: str) -> None:
         **env,
     }
     for _batch in range(10):
-        result = processes.db_worker_batch(**twilio)
+        result = processes.worker_batch(**twilio)
         assert result.returncode == 0, result.stderr[-2000:]
         if not DBTaskResult.objects.filter(status="READY", run_after__lte=timezone.now()).exists():
             return
@@ -81,7 +81,7 @@ def test_after_the_limit_the_failure_shows_on_the_case(fake_twilio: Any, databas
 def test_a_back_off_leaves_the_retry_for_later(fake_twilio: Any, database_tasks: None) -> None:
     fake_twilio.fail_next(1, "500")
     message = send(CaseFactory())
-    result = processes.db_worker_batch(
+    result = processes.worker_batch(
         TWILIO_ACCOUNT_SID=ACCOUNT_SID,
         TWILIO_AUTH_TOKEN=AUTH_TOKEN,
         TWILIO_API_BASE=fake_twilio.base_url,
