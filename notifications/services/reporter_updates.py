@@ -22,6 +22,8 @@ from notifications.services.texts import render_text
 logger = logging.getLogger(__name__)
 
 QUESTION_CHARS = 300
+# A reward withdrawn from these states had been offered: the reporter was told of it, so is told again.
+TOLD_OF_THE_OFFER = frozenset({"offered", "claimed"})
 # Transition name → (template, purpose).
 TRANSITION_TEXTS = {
     "accept": ("sms/accepted", "decision"),
@@ -52,6 +54,9 @@ def _text_for(event: CaseEvent, case: Case) -> tuple[str, str, dict[str, Any]] |
         return "sms/question", "question", {**context, "question": question}
     if event.kind == EventKind.EXTENSION:
         return "sms/extended", "extension", context
+    if event.kind == EventKind.REWARD and event.name == "withdrawn" and event.from_state in TOLD_OF_THE_OFFER:
+        amount = (event.changes or {}).get("amount", "")
+        return "sms/reward_withdrawn", "reward_withdrawn", {**context, "amount": amount}
     if event.kind == EventKind.REWARD and event.name in {"offered", "paid"}:
         changes = event.changes or {}
         context.update(

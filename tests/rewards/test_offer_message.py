@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from notifications.models import OutboundMessage
-from tests.rewards.flows import offered
+from rewards.services import reward_withdraw
+from tests.rewards.flows import approved, offered
 
 pytestmark = pytest.mark.django_db
 
@@ -38,3 +39,19 @@ def test_a_chinese_speaking_reporter_gets_the_offer_in_chinese(
     assert text.body.startswith("【安全生产举报】")
     assert reward.claim_by is not None and reward.claim_by.isoformat() in text.body
     assert "/report/claim/" in text.body
+
+
+def test_a_reporter_told_of_an_offer_is_told_when_it_is_withdrawn_and_one_never_told_is_not(
+    report: Callable[..., Any], users: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    offered_case, approved_case = report().case, report().case
+    with django_capture_on_commit_callbacks(execute=True):
+        reward = offered(offered_case.rewards.get(), users)
+        reward_withdraw(reward=reward, by=users["reward_approver"], reason="举报事项经复核不属实")
+        quiet = approved(approved_case.rewards.get(), users)
+        reward_withdraw(reward=quiet, by=users["reward_approver"], reason="举报事项经复核不属实")
+
+    [text] = OutboundMessage.objects.filter(purpose="reward_withdrawn")
+    assert text.case_id == offered_case.pk
+    assert str(reward.amount) in text.body and "举报事项经复核不属实" in text.body
+    assert text.body.startswith("【安全生产举报】")
