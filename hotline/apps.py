@@ -9,8 +9,11 @@ class HotlineConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
+        from cases import retention
         from directory.models import Town
+        from hotline.retention import erase_senders
         from hotline.services.common import towns_forget
 
         post_save.connect(towns_forget, sender=Town, dispatch_uid="hotline_towns_saved")
         post_delete.connect(towns_forget, sender=Town, dispatch_uid="hotline_towns_deleted")
+        retention.subscribe(erase_senders)

@@ -28,9 +28,10 @@ from cases.models import (
     TownDayFigure,
 )
 from directory.models import Town
+from hotline.models import InboundReport
 from notifications.models import OutboundMessage
 from rewards.models import LedgerEntry
-from tests.hotline.conftest import jpeg_with_gps
+from tests.hotline.conftest import SMS, jpeg_with_gps, sms, twilio_post  # noqa: F401  (fixture)
 from tests.rewards import flows
 from tests.rewards.conftest import national_policy, report  # noqa: F401  (fixtures)
 
@@ -252,3 +253,25 @@ def test_texts_to_an_erased_reporter_keep_their_wording_but_not_the_number(
     erased = OutboundMessage.objects.get(pk=rejected.pk)
     assert erased.to == "" and erased.body == rejected.body
     assert {message.to for message in kept} == {"+8613912345678"}
+
+
+@pytest.mark.django_db
+def test_the_number_hash_the_sms_door_kept_goes_with_the_identity(
+    twilio_post: Any,  # noqa: F811
+    users: dict[str, Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    def texted_and_rejected() -> Case:
+        twilio_post(SMS, sms("SM" + "4" * 32, "车间消防通道被堵死", sender="+8613512345678"))
+        inbound = InboundReport.objects.get(sid="SM" + "4" * 32)
+        assert inbound.case is not None and inbound.sender_index
+        return services.case_reject(case=inbound.case, by=users["dispatcher"], reason="重复")
+
+    with time_machine.travel(timezone.now() - YEARS_AGO_4, tick=True), django_capture_on_commit_callbacks(execute=True):
+        case = texted_and_rejected()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run()
+
+    assert identity(case) == ("", "", "", "")
+    assert InboundReport.objects.get(case=case).sender_index == ""
