@@ -25,8 +25,10 @@ from hotline.selectors import report_status
 from hotline.services.common import towns_for_keywords
 from hotline.services.mailbox import (
     ReporterDetails,
+    Stored,
     Upload,
     WrittenReport,
+    files_not_kept_message,
     mailbox_submit,
     report_followup,
     report_submit,
@@ -110,15 +112,14 @@ def reporter_details(data: dict[str, Any]) -> ReporterDetails:
     )
 
 
-def receipt_body(receipt: str) -> dict[str, str]:
-    return {
-        "receipt": receipt,
-        "receipt_formatted": format_receipt(receipt),
-        "message": _(
-            "Write this receipt down now: it is shown only once. With it and your password "
-            "you can follow your report, answer questions and claim a reward."
-        ),
-    }
+def receipt_body(stored: Stored) -> dict[str, str]:
+    message = _(
+        "Write this receipt down now: it is shown only once. With it and your password "
+        "you can follow your report, answer questions and claim a reward."
+    )
+    if stored.files_not_kept:
+        message = f"{message} {files_not_kept_message(stored.files_not_kept)}"
+    return {"receipt": stored.receipt, "receipt_formatted": format_receipt(stored.receipt), "message": message}
 
 
 class PublicApi(APIView):
@@ -136,13 +137,13 @@ class ReportSubmitApi(PublicApi):
         given = MailboxInput(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
-        receipt = mailbox_submit(
+        stored = mailbox_submit(
             report=written_report(data),
             reporter=reporter_details(data),
             password=data["password"],
             uploads=uploads_from(request),
         )
-        return Response(receipt_body(receipt), status=status.HTTP_201_CREATED)
+        return Response(receipt_body(stored), status=status.HTTP_201_CREATED)
 
 
 class ReceiptInput(serializers.Serializer[Any]):
@@ -236,4 +237,7 @@ class StaffEntryApi(APIView):
             password_required=False,
             entered_by=request.user,
         )
-        return Response({**receipt_body(new.receipt), "reference": new.case.reference}, status=status.HTTP_201_CREATED)
+        return Response(
+            {**receipt_body(Stored(receipt=new.receipt)), "reference": new.case.reference},
+            status=status.HTTP_201_CREATED,
+        )

@@ -8,7 +8,8 @@ build the case in the request (``report_submit``), since their callers want the 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import logging
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -36,6 +37,8 @@ from hotline.services.media import (
 
 MIN_PASSWORD_LENGTH = 6
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Upload:
@@ -61,6 +64,14 @@ class WrittenReport:
     enterprise: Enterprise | None = None
     enterprise_name: str = ""
     address: str = ""
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What the door answers: the receipt (shown once), and the files the media storage refused."""
+
+    receipt: str
+    files_not_kept: list[str] = field(default_factory=list)
 
 
 def uploads_check(uploads: list[Upload]) -> list[tuple[Upload, FileKind]]:
@@ -104,7 +115,27 @@ def _reporter_fields(reporter: ReporterDetails) -> dict[str, Any]:
     }
 
 
-def mailbox_submit(*, report: WrittenReport, reporter: ReporterDetails, password: str, uploads: list[Upload]) -> str:
+def files_not_kept_message(names: list[str]) -> str:
+    return _(
+        "These files could not be stored: %(names)s. Your report is kept without them; please send them "
+        "again on the status page with your receipt and password."
+    ) % {"names": ", ".join(names)}
+
+
+def _evidence_kept(checked: list[tuple[Upload, FileKind]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The originals written, and the names of those the media storage refused (a full or failing
+    disk): the report's text must not be lost with its photos, so the reporter is told instead."""
+    kept, refused = [], []
+    for upload, kind in checked:
+        try:
+            kept.append(asdict(evidence_store(content=upload.content, kind=kind, original_name=upload.name)))
+        except OSError as error:
+            logger.error("Media storage refused an evidence file (%s); the report is kept without it", error.strerror)
+            refused.append(upload.name[:200])
+    return kept, refused
+
+
+def mailbox_submit(*, report: WrittenReport, reporter: ReporterDetails, password: str, uploads: list[Upload]) -> Stored:
     """Store a public mailbox report at the door and return its receipt (shown once).
 
     The request checks everything, writes the encrypted originals and commits one row plus its build
@@ -116,10 +147,7 @@ def mailbox_submit(*, report: WrittenReport, reporter: ReporterDetails, password
     person = _reporter_fields(reporter)
     receipt = new_receipt()
     with evidence_removed_on_failure():
-        evidence = [
-            asdict(evidence_store(content=upload.content, kind=kind, original_name=upload.name))
-            for upload, kind in checked
-        ]
+        evidence, refused = _evidence_kept(checked)
         inbound_store(
             Arrival(
                 channel=Channel.WEB,
@@ -134,10 +162,11 @@ def mailbox_submit(*, report: WrittenReport, reporter: ReporterDetails, password
                     "reporter": person,
                     "password": password,
                     "evidence": evidence,
+                    "files_not_kept": refused,
                 },
             )
         )
-    return receipt
+    return Stored(receipt=receipt, files_not_kept=refused)
 
 
 def report_submit(

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, override
 
 from cases import services
@@ -107,4 +108,8 @@ def _open_from_mailbox(inbound: InboundReport, payload: dict[str, Any]) -> Case:
     )
     for evidence in payload.get("evidence", []):
         attachment_from_evidence(case=new.case, evidence=StoredEvidence(**evidence), source=Attachment.Source.REPORTER)
+    if refused := payload.get("files_not_kept"):
+        # Staff see why a photo the reporter sent is missing (they were told to send it again).
+        note = _("These files could not be stored when the report arrived: %(names)s") % {"names": ", ".join(refused)}
+        services.case_note_add(case=new.case, by=None, text=note)
     return new.case

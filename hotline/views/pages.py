@@ -19,7 +19,14 @@ from config.errors import ApplicationError
 from hotline.access import address_key, case_for_reporter, throttle
 from hotline.forms import FollowupForm, LookupForm, ReportForm
 from hotline.selectors import report_status
-from hotline.services.mailbox import ReporterDetails, Upload, WrittenReport, mailbox_submit, report_followup
+from hotline.services.mailbox import (
+    ReporterDetails,
+    Upload,
+    WrittenReport,
+    files_not_kept_message,
+    mailbox_submit,
+    report_followup,
+)
 
 # A sideways read into rewards, on purpose: the reporter's one page shows their reward (amount, state,
 # claim deadline) and links to the claim form, which rewards owns at /report/claim/. Only the
@@ -55,7 +62,7 @@ def report(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             throttle("mailbox_address", address_key(request))
-            receipt = mailbox_submit(
+            stored = mailbox_submit(
                 report=WrittenReport(
                     description=data["description"],
                     category=data["category"],
@@ -76,7 +83,11 @@ def report(request: HttpRequest) -> HttpResponse:
         except ApplicationError as refusal:
             _refuse(form, refusal)
         else:
-            response = render(request, "hotline/receipt.html", {"receipt": format_receipt(receipt)})
+            context = {
+                "receipt": format_receipt(stored.receipt),
+                "files_not_kept": files_not_kept_message(stored.files_not_kept) if stored.files_not_kept else "",
+            }
+            response = render(request, "hotline/receipt.html", context)
             response["Cache-Control"] = "no-store"  # the receipt is shown once; no copy in caches
             return response
     return render(request, "hotline/report.html", {"form": form}, status=400 if form.errors else 200)
