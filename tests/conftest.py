@@ -6,7 +6,8 @@ supervisor of town A, and an officer of town B who must never see town A's cases
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -53,6 +54,17 @@ def _keep_test_connection() -> None:
 def _fresh_calendar() -> None:
     """Tests edit the holiday table inside transactions that roll back; start each from the table."""
     calendar_cache.forget()
+
+
+@pytest.fixture(autouse=True)
+def _task_loggers_restored() -> Iterator[None]:
+    """``db_worker`` run in-process sets the task loggers' level by its verbosity (0: CRITICAL) and
+    never resets it: later tests would lose the task log lines they assert on."""
+    loggers = [logging.getLogger(name) for name in ("django_tasks", "django_tasks_db")]
+    levels = [logger.level for logger in loggers]
+    yield
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)
 
 
 @pytest.fixture
