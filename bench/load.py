@@ -238,6 +238,17 @@ class Listener:
                 await asyncio.sleep(min(30, 2**self.reconnects) * random.uniform(0.5, 1.5))  # back off, as browsers do
 
 
+async def sockets_caught_up(listeners: list[Listener], final: int, since: int, deadline: float = 120) -> float | None:
+    """Seconds after the workers drained until every socket has the table's last event (None: not
+    within ``deadline``) — how far the live servers trail at the end, instead of a fixed wait."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < deadline:
+        if all(max(listener.seen, default=since) >= final for listener in listeners):
+            return round(time.perf_counter() - started, 2)
+        await asyncio.sleep(0.2)
+    return None
+
+
 def percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
     return round(ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))], 1) if ordered else 0.0
@@ -325,7 +336,7 @@ async def run(args: argparse.Namespace, stack: Stack, fake: FakeTwilio, out: Pat
         elapsed = time.time() - began
         database_url = stack.env["DATABASE_URL"]
         await asyncio.to_thread(wait_until, lambda: tasks_drained(database_url), seconds=600, what="drain", every=1)
-        await asyncio.sleep(5)  # the last events' frames
+        caught_up = await sockets_caught_up(listeners, last_event_id(database_url), since)
         stop.set()
         await asyncio.gather(*following)
 
@@ -337,7 +348,7 @@ async def run(args: argparse.Namespace, stack: Stack, fake: FakeTwilio, out: Pat
             log.write(json.dumps(seen) + "\n")
     with (out / "twilio.jsonl").open("w") as log:
         log.writelines(json.dumps(asdict(recorded), ensure_ascii=False) + "\n" for recorded in list(fake.requests))
-    return summarise(generator.log, elapsed, args)
+    return {**summarise(generator.log, elapsed, args), "sockets_caught_up_s": caught_up}
 
 
 def summarise(log: list[Logged], elapsed: float, args: argparse.Namespace) -> dict[str, Any]:
