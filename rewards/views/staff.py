@@ -95,7 +95,7 @@ def _timeline(reward: Reward) -> list[tuple[CaseEvent, str]]:
 def _detail(request: HttpRequest, reward_id: int, **extra: Any) -> HttpResponseBase:
     reward = selectors.reward_get(request.user, reward_id)
     claim = RewardClaim.objects.filter(reward=reward).first()
-    excluded = eligibility.exclusions(reward.flags)
+    not_eligible = eligibility.not_eligible_message(eligibility.exclusions(reward.flags))
     context = {
         "reward": reward,
         "reporter_name": mask_name(reward.reporter.name or ""),
@@ -106,8 +106,12 @@ def _detail(request: HttpRequest, reward_id: int, **extra: Any) -> HttpResponseB
         "timeline": _timeline(reward),
         "actions": available_actions(reward, request.user),
         "flags": [eligibility.describe(flag) for flag in reward.flags],
-        "reason_form": ReasonForm(),
-        "reject_form": ReasonForm(initial={"reason": eligibility.not_eligible_message(excluded)}),
+        # One form per action, each with its own ids: several may show at once, and a label must
+        # name its own field.
+        "reject_form": ReasonForm(initial={"reason": not_eligible}, auto_id="reject-%s"),
+        "withdraw_form": ReasonForm(initial={"reason": not_eligible}, auto_id="withdraw-%s"),
+        "reverse_form": ReasonForm(auto_id="reverse-%s"),
+        "reveal_form": ReasonForm(auto_id="reveal-%s"),
         "payout_form": PayoutForm(),
         "assisted_form": extra.pop("assisted_form", None) or AssistedClaimForm(),
         "approver_role": access_for(request.user).has_bureau_role(Role.REWARD_APPROVER),

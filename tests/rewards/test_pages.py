@@ -397,3 +397,15 @@ def test_the_list_costs_the_same_queries_for_more_rewards(
     with django_assert_max_num_queries(len(one.captured_queries)):
         listed = re.findall(r'href="/rewards/\d+/"', page_text(client.get("/rewards/")))
     assert len(listed) == Reward.objects.count() > 1
+
+
+@pytest.mark.django_db
+def test_each_reason_box_on_the_detail_page_has_its_own_id_and_label(report: Any, users: Any) -> None:
+    rep = report()
+    flows.paid(rep.reward, rep.receipt, users)
+    for persona in ("finance", "reward_approver"):
+        page = page_text(verified_client(users[persona]).get(f"/rewards/{rep.reward.pk}/"))
+        ids = re.findall(r'\sid="([^"]+)"', page)
+        assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+        assert set(re.findall(r'<label for="([^"]+)"', page)) <= set(ids)
+    assert {"reverse", "reveal"} <= buttons(verified_client(users["finance"]).get(f"/rewards/{rep.reward.pk}/"))
