@@ -33,7 +33,7 @@ class RewardFilter(filters.FilterSet):
     state = filters.MultipleChoiceFilter(choices=RewardState.choices)
     category = filters.MultipleChoiceFilter(choices=Category.choices)
     town = filters.ModelChoiceFilter(queryset=Town.objects.all())
-    year = filters.NumberFilter(field_name="year")
+    year = filters.NumberFilter(field_name="year", min_value=2000, max_value=2100)
     case = filters.CharFilter(field_name="case__reference")
 
     class Meta:

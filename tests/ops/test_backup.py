@@ -10,6 +10,7 @@ import io
 import json
 import shutil
 import tarfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def _media(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _schema_back_after_a_failed_restore() -> Iterator[None]:
+    """A test that failed between wiping and restoring would leave the rest of the suite no tables."""
+    yield
+    with connection.cursor() as cursor:
+        if "django_migrations" not in connection.introspection.table_names(cursor):
+            call_command("migrate", verbosity=0)
 
 
 def wipe_database() -> None:
@@ -150,3 +160,23 @@ def test_restore_warns_when_these_settings_lack_the_keys_of_the_backup(
 
     assert "contact details stay unreadable" in warnings.getvalue()
     assert Case.objects.count() == 2  # the cases are back all the same
+
+
+def test_restore_refuses_an_archive_with_an_entry_outside_its_folder(
+    service_with_history: dict[str, Any], tmp_path: Path
+) -> None:
+    archive = back_up(tmp_path)
+    forged = tmp_path / "forged.tar.gz"
+    with tarfile.open(archive) as source, tarfile.open(forged, "w:gz") as target:
+        for member in source.getmembers():
+            target.addfile(member, source.extractfile(member))
+        escape = tarfile.TarInfo("../../outside.txt")
+        escape.size = 2
+        target.addfile(escape, io.BytesIO(b"hi"))
+    wipe_database()
+
+    with pytest.raises(CommandError, match="unsafe entry"):
+        call_command("restore", str(forged), stdout=io.StringIO())
+    assert not (tmp_path / "outside.txt").exists()
+    with connection.cursor() as cursor:
+        assert connection.introspection.table_names(cursor) == []

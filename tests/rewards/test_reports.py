@@ -205,3 +205,12 @@ def test_the_reporter_sees_only_their_own_reward(spread: Any) -> None:
     mine = reward_of_reporter(offered.case)
     assert mine is not None and (mine.state, mine.amount) == (RewardState.OFFERED, Decimal("7200.00"))
     assert reward_of_reporter(waiting.case).state == RewardState.PROPOSED  # type: ignore[union-attr]
+
+
+@pytest.mark.django_db
+def test_a_year_no_reward_can_have_is_refused_by_name_not_a_server_error(api_as: Any, users: Any) -> None:
+    """Found by schemathesis: ``year=5.6e16`` overflowed the database integer and answered 500."""
+    response = api_as("finance").get("/api/v1/rewards/", {"year": "5.614107315227757e+16"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "year" in response.json()["error"]["fields"]
+    assert api_as("finance").get("/api/v1/rewards/", {"year": "2026"}).status_code == 200
