@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import pwd
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -61,8 +62,14 @@ def _port_open(port: int) -> bool:
 
 
 def _as_postgres_user() -> list[str]:
-    """initdb and postgres refuse to run as root: drop to the ``postgres`` account when root."""
-    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    """initdb and postgres refuse to run as root: drop to the ``postgres`` account when root.
+    ``runuser`` lives in /usr/sbin, which a bare environment's PATH (CI, fresh-check) may lack."""
+    if os.geteuid() != 0:
+        return []
+    runuser = shutil.which("runuser", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")
+    if runuser is None:
+        raise RuntimeError("runuser (util-linux) is needed to start PostgreSQL as root")
+    return [runuser, "-u", "postgres", "--"]
 
 
 def _postgres_bin(name: str) -> str:
