@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.forms import Form
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -47,6 +48,18 @@ class Forbidden(ApplicationError):
 class NotFound(ApplicationError):
     status_code = status.HTTP_404_NOT_FOUND
     code = "not_found"
+
+
+def refusal_on_form(form: Form, refusal: ApplicationError) -> None:
+    """Show a service's refusal on a page's form: on the fields it names, or above the form."""
+    placed = False
+    for field, texts in refusal.fields.items():
+        if field in form.fields:
+            for text in texts:
+                form.add_error(field, text)
+            placed = True
+    if not placed:
+        form.add_error(None, refusal.message)
 
 
 def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:

@@ -6,7 +6,6 @@ form needs no password in the page; the session ends when the browser closes.
 
 from __future__ import annotations
 
-from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from cases.models import Case
 from cases.receipts import format_receipt
 from cases.selectors import case_for_receipt
-from config.errors import ApplicationError
+from config.errors import ApplicationError, refusal_on_form
 from hotline.access import address_key, case_for_reporter, throttle
 from hotline.forms import FollowupForm, LookupForm, ReportForm
 from hotline.selectors import report_status
@@ -41,18 +40,6 @@ SESSION_OWN_CASE = "hotline_report_own_case"
 
 def _uploads(files: list[object]) -> list[Upload]:
     return [Upload(name=getattr(f, "name", "") or "", content=f.read()) for f in files]  # type: ignore[attr-defined]
-
-
-def _refuse(form: forms.Form, refusal: ApplicationError) -> None:
-    """Show a service's refusal on the fields it names, or on the form as a whole."""
-    placed = False
-    for field, messages in refusal.fields.items():
-        if field in form.fields:
-            for message in messages:
-                form.add_error(field, message)
-            placed = True
-    if not placed:
-        form.add_error(None, refusal.message)
 
 
 @require_http_methods(["GET", "POST"])
@@ -81,7 +68,7 @@ def report(request: HttpRequest) -> HttpResponse:
                 uploads=_uploads(data["attachments"]),
             )
         except ApplicationError as refusal:
-            _refuse(form, refusal)
+            refusal_on_form(form, refusal)
         else:
             context = {
                 "receipt": format_receipt(stored.receipt),
@@ -123,7 +110,7 @@ def status(request: HttpRequest) -> HttpResponse:
                     question_id=followup.cleaned_data["question"],
                 )
             except ApplicationError as refusal:
-                _refuse(followup, refusal)
+                refusal_on_form(followup, refusal)
             else:
                 followup, added = FollowupForm(), True
     context = {

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from config.crypto import blind_index
-from config.errors import ApplicationError
+from config.errors import ApplicationError, refusal_on_form
 from config.ratelimit import hit
 from rewards import services
 from rewards.claim_api import ATTEMPTS_PER_CLIENT, ATTEMPTS_PER_RECEIPT, WINDOW_SECONDS
@@ -50,16 +50,19 @@ def payment_details(data: dict[str, Any]) -> services.ClaimDetails:
     )
 
 
-def show_refusal(form: forms.Form, refusal: ApplicationError) -> None:
-    """The service's message on the fields it names, or above the form."""
-    placed = False
-    for field, texts in refusal.fields.items():
-        if field in form.fields:
-            for text in texts:
-                form.add_error(field, text)
-            placed = True
-    if not placed:
-        form.add_error(None, refusal.message)
+def claim_assisted_from(request: HttpRequest, reward: Reward, form: forms.Form) -> bool:
+    """Staff record the claim for the reporter before them; False: the form now shows why not."""
+    if not form.is_valid():
+        return False
+    data = form.cleaned_data
+    try:
+        services.reward_claim_assisted(
+            reward=reward, by=request.user, details=payment_details(data), reason=data["reason"]
+        )
+    except ApplicationError as error:
+        refusal_on_form(form, error)
+        return False
+    return True
 
 
 @require_http_methods(["GET", "POST"])
@@ -82,7 +85,7 @@ def claim(request: HttpRequest) -> HttpResponse:
                     details=payment_details(data),
                 )
             except ApplicationError as refusal:
-                show_refusal(form, refusal)
+                refusal_on_form(form, refusal)
     status = 429 if limited else 400 if form.errors else 200
     response = render(request, "rewards/claim.html", {"form": form, "claimed": claimed}, status=status)
     response["Cache-Control"] = "no-store"  # identity and account never stay in a cache

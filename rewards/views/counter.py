@@ -19,11 +19,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cases.views.access import render_page, staff_page
 from config.crypto import mask_name
-from config.errors import ApplicationError
 from directory.access import StaffAccess
-from rewards import rules, selectors, services
+from rewards import rules, selectors
 from rewards.models import Reward
-from rewards.views.claim_page import payment_details, show_refusal
+from rewards.views.claim_page import claim_assisted_from
 from rewards.views.forms import AssistedClaimForm
 
 
@@ -80,19 +79,11 @@ def counter_claim(request: HttpRequest, reward_id: int) -> HttpResponseBase:
     """Record the claim; a refused form comes back with its errors and what was typed."""
     reward = selectors.reward_get_for_claim(request.user, reward_id)
     form = AssistedClaimForm(request.POST, prefix=f"r{reward.pk}")
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.reward_claim_assisted(
-                reward=reward, by=request.user, details=payment_details(data), reason=data["reason"]
-            )
-        except ApplicationError as error:
-            show_refusal(form, error)
-        else:
-            messages.success(
-                request,
-                _("The claim for reward #%(reward)s of case %(case)s was recorded; finance will pay it.")
-                % {"reward": reward.pk, "case": reward.case.reference},
-            )
-            return HttpResponseRedirect(reverse("reward-counter"))
+    if claim_assisted_from(request, reward, form):
+        messages.success(
+            request,
+            _("The claim for reward #%(reward)s of case %(case)s was recorded; finance will pay it.")
+            % {"reward": reward.pk, "case": reward.case.reference},
+        )
+        return HttpResponseRedirect(reverse("reward-counter"))
     return _page(request, receipt_form=ReceiptForm(), rewards=[reward], failed=(reward.pk, form), status=400)

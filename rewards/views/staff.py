@@ -25,7 +25,7 @@ from directory.models import Role
 from rewards import eligibility, rules, selectors, services
 from rewards.models import Reward, RewardClaim, RewardState
 from rewards.validators import account_warning
-from rewards.views.claim_page import payment_details, show_refusal
+from rewards.views.claim_page import claim_assisted_from
 from rewards.views.forms import AssistedClaimForm, PayoutForm, ReasonForm, RewardFilterForm
 
 
@@ -184,17 +184,9 @@ def reward_claim_assisted(request: HttpRequest, reward_id: int) -> HttpResponseB
     shown again with its errors (not redirected), so what was typed is not lost."""
     reward = selectors.reward_get(request.user, reward_id)
     form = AssistedClaimForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.reward_claim_assisted(
-                reward=reward, by=request.user, details=payment_details(data), reason=data["reason"]
-            )
-        except ApplicationError as error:
-            show_refusal(form, error)
-        else:
-            messages.success(request, str(_("The claim was recorded for the reporter.")))
-            return HttpResponseRedirect(reverse("reward", args=[reward_id]))
+    if claim_assisted_from(request, reward, form):
+        messages.success(request, str(_("The claim was recorded for the reporter.")))
+        return HttpResponseRedirect(reverse("reward", args=[reward_id]))
     response = _detail(request, reward_id, assisted_form=form)
     response.status_code = 400
     return response
