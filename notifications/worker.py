@@ -1,10 +1,15 @@
-"""The task worker, made to wait out a database outage instead of exiting.
+"""The task worker, made to live through a database outage without losing work.
 
 django_tasks_db's ``Worker`` re-raises a database error from its polling loop once the pool has
 waited ``timeout`` seconds for a connection, so a PostgreSQL restart would stop the queue until
 someone restarted the worker. This one closes its connections, waits with a capped backoff until
-PostgreSQL answers, and resumes the loop. A task cut off mid-run stays RUNNING for the task reaper
-(``notifications/services/reaper.py``) to re-run after its lease.
+PostgreSQL answers, and resumes the loop.
+
+A task the outage cut off is run again as soon as the database answers (``reaper.task_dropped_rerun``),
+whether its row is still RUNNING (not even its failure could be stored) or was stored FAILED with
+the database's error once the database was back; a task's own retry back-off is for failures of its
+work, not of the database. Then the periodic chains are started again (``periodic_start``, a no-op
+for a chain that is intact), since nothing else would re-create a run the outage cut off.
 """
 
 from __future__ import annotations
@@ -12,27 +17,52 @@ from __future__ import annotations
 import logging
 import time
 
-from django.db import InterfaceError, OperationalError, connections
+from django.db import connections
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-logger = logging.getLogger(__name__)
+from notifications.services import reaper
+from notifications.services.reaper import DATABASE_DOWN
+from notifications.tasks import periodic_start
 
-DATABASE_DOWN = (OperationalError, InterfaceError)
+logger = logging.getLogger(__name__)
 
 
 class ResilientWorker(Worker):
     first_wait = 1.0
     max_wait = 30.0
+    # The task being run, until its outcome is stored; kept when the database cut it off.
+    dropped: str | None = None
+    # Set by an outage, cleared once its cut-off task and the periodic chains are enqueued again.
+    recovering = False
 
     def run(self) -> None:
         while self.running:
             try:
+                if self.recovering:
+                    self.recover()
                 super().run()
             except DATABASE_DOWN as error:
+                self.recovering = True
                 self.wait_for_database(error)
             else:
                 return
+
+    def run_task(self, db_task_result: DBTaskResult) -> None:
+        self.dropped = str(db_task_result.pk)
+        super().run_task(db_task_result)  # raises when the database will not even store its failure
+        if reaper.failed_by_database(db_task_result):
+            self.recovering = True
+            self.recover()
+        self.dropped = None
+
+    def recover(self) -> None:
+        """Once the database answers again: the task it cut off, and the periodic chains, run again."""
+        if self.dropped is not None:
+            reaper.task_dropped_rerun(self.dropped)  # logs what it did
+            self.dropped = None
+        periodic_start()
+        self.recovering = False
 
     def wait_for_database(self, error: Exception) -> None:
         """Sleep with a doubling delay, capped at ``max_wait``, until a connection succeeds."""

@@ -1,10 +1,12 @@
 """Periodic work on django-tasks, which has no scheduler: a task that enqueues its next run.
 
 Time is cut into slots of ``interval`` seconds. A run claims ``run`` for its slot (a second
-run in the same slot does nothing) and then claims ``scheduled`` for the next slot before
-enqueueing it, so however often the schedule is started (each ``serve``, each deploy) one chain
-survives. A chain broken by a dead worker is mended by the task reaper (which re-runs the dead
-run; its slot is taken, so it only schedules the next) or by the next start.
+run in the same slot does nothing) and then claims ``scheduled`` for the next slot in the
+transaction that enqueues it, so however often the schedule is started (each ``serve``, each
+deploy) one chain survives. A run cut off before it scheduled the next is run again — by the task
+reaper when its worker died, by its worker once the database is back when the database went away
+(``services.reaper``); its slot is taken, so it only schedules the next — and a worker that lived
+through an outage starts the chains again (``notifications/worker.py``).
 """
 
 from __future__ import annotations
@@ -51,9 +53,13 @@ def chain_schedule(task: Task[[int], Any], name: str, slot: int, interval: int) 
     """Enqueue ``task(slot)`` for the start of ``slot`` unless another chain did; False when not scheduled."""
     if not task.get_backend().supports_defer:
         return False  # the immediate test backend would run the whole future now
-    if not slot_take(f"{name}:scheduled", slot):
-        return False
-    task.using(run_after=slot_start(slot, interval)).enqueue(slot)
+    # The claim and the run it stands for commit together (the database backend writes the task in
+    # this transaction): a claim left without its run, the database gone between the two, would
+    # make every later attempt to schedule that slot stop, and end the chain for good.
+    with transaction.atomic():
+        if not slot_take(f"{name}:scheduled", slot):
+            return False
+        task.using(run_after=slot_start(slot, interval)).enqueue(slot)
     return True
 
 
