@@ -4,7 +4,9 @@ The proxy's ``X-Request-ID`` is kept when it looks like an id (so its access log
 up); anything else is replaced by a fresh one. The response says which id was used. A task
 enqueued during a request runs under that request's id: the id is stored beside the task's id in
 the cache when it is enqueued and looked up when a worker starts it (production's cache is Redis,
-shared with the workers; without Redis only a worker in the same process finds it).
+shared with the workers; without Redis only a worker in the same process finds it). Work queued in
+a table of its own rather than as a task (the intake's reports) keeps the id in its row and runs
+under it with ``acting_for``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -46,6 +49,17 @@ def from_header(value: str | None) -> str:
     if value and _WELL_FORMED.fullmatch(value):
         return value
     return new_id()
+
+
+@contextmanager
+def acting_for(request_id: str) -> Iterator[None]:
+    """Run a block under a stored request's id (a worker handling that request's work), then the caller's
+    again; an empty id keeps the caller's."""
+    token = current.set(request_id or current.get())
+    try:
+        yield
+    finally:
+        current.reset(token)
 
 
 class RequestIdFilter(logging.Filter):

@@ -45,7 +45,11 @@ class InboundReport(models.Model):
     that asks for nothing to be built (a status query, STOP, a refusal) is kept as ``answered`` for
     the same reason. ``receipt_index`` is the hash of the receipt the reply already gave, so the
     receipt works before the case is built. ``payload`` (encrypted JSON) holds what the reporter
-    sent, the mailbox password included; it is emptied once the case is built.
+    sent, the mailbox password included; it is emptied once the case is built. ``request_id`` is the
+    id of the request that stored the row, so the worker's lines about its build carry it too.
+
+    The table is also the worker's queue: a row ``pending`` with no ``attempts`` is built by the
+    next drain (``hotline.services.registration.inbound_drain``); the door stores no task row.
     """
 
     class Status(models.TextChoices):
@@ -66,6 +70,7 @@ class InboundReport(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=200, blank=True)
+    request_id = models.CharField(max_length=128, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     built_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,17 +1,30 @@
-"""Background work of the intake: building cases from stored reports, copying media from Twilio."""
+"""Background work of the intake: building cases from stored reports, copying media from Twilio.
+
+Reports are built by drains (``inbound_drain``): one drain builds every row waiting in the table,
+so a burst of reports costs the doors one task row, not one each (``services.inbound.inbound_wake``).
+A row whose build fails gets its own retries (``inbound_register``, with back-off); a sweep every
+``conf.sweep_seconds()`` drains whatever a dead door failed to wake the worker for.
+"""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import Task
 
-from hotline.services.registration import inbound_build, inbound_failed
+from config.request_id import acting_for
+from hotline import conf
+from hotline.services.registration import inbound_build, inbound_failed, inbound_waiting
 from hotline.services.remote_media import MAX_ATTEMPTS, MediaUnavailable, remote_media_fetch
+from notifications.services import periodic
 
 REGISTER_ATTEMPTS = 5
+SWEEP = "hotline_inbound_sweep"
+
+logger = logging.getLogger(__name__)
 
 
 def _retry(retry: Task[..., None], item_id: int, attempt: int) -> None:
@@ -21,9 +34,8 @@ def _retry(retry: Task[..., None], item_id: int, attempt: int) -> None:
     retry.enqueue(item_id, attempt=attempt + 1)
 
 
-@task()
-def inbound_register(inbound_id: int, attempt: int = 1) -> None:
-    """Build the case of a report stored at the door; a failure leaves the row pending for the next try."""
+def _register(inbound_id: int, attempt: int) -> None:
+    """Build one report; a failure leaves the row pending, counted, with its next try queued."""
     try:
         inbound_build(inbound_id)
     except Exception as error:
@@ -31,6 +43,52 @@ def inbound_register(inbound_id: int, attempt: int = 1) -> None:
         if attempt < REGISTER_ATTEMPTS:
             _retry(inbound_register, inbound_id, attempt)
         raise
+
+
+@task()
+def inbound_register(inbound_id: int, attempt: int = 1) -> None:
+    """Try again to build a report whose build failed (or one queued by ``hotline_register_pending``)."""
+    _register(inbound_id, attempt)
+
+
+def _drain() -> str:
+    built = failed = 0
+    for inbound_id, request_id in inbound_waiting():
+        with acting_for(request_id):  # the lines about this report carry the id of the request that sent it
+            try:
+                _register(inbound_id, attempt=1)
+            except Exception as error:  # its own retry is queued; the other reports must not wait for it
+                failed += 1
+                logger.error("Inbound report %s not built (%s); it will be retried", inbound_id, type(error).__name__)
+            else:
+                built += 1
+                logger.info("Inbound report %s registered", inbound_id)
+    return f"{built} built, {failed} failed"
+
+
+@task()
+def inbound_drain() -> str:
+    """Build every report waiting in the table; enqueued by the door that found no drain pending."""
+    inbound_sweep_start()
+    return _drain()
+
+
+@task()
+def inbound_sweep(slot: int) -> str:
+    """The safety net: a drain every ``conf.sweep_seconds()``, for rows whose door died between its
+    commit and waking the worker, or whose wake-up failed (``notifications.services.periodic``)."""
+    interval = conf.sweep_seconds()
+    periodic.chain_continue(inbound_sweep, SWEEP, slot, interval)
+    if not periodic.slot_take(f"{SWEEP}:run", slot):
+        return "skipped: slot already swept"
+    return _drain()
+
+
+def inbound_sweep_start() -> None:
+    """Start (or mend) the sweep's chain; idempotent. Every drain calls it, so the first report after a
+    deploy starts the chain without a hook elsewhere; the task reaper mends it when a worker dies."""
+    interval = conf.sweep_seconds()
+    periodic.chain_schedule(inbound_sweep, SWEEP, periodic.current_slot(interval) + 1, interval)
 
 
 @task()

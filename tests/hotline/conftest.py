@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
-from django.db import DatabaseError
+from django.core.management import call_command
+from django.db import DatabaseError, connection
 from django.test import Client
 from PIL import Image
 from twilio.request_validator import RequestValidator
 
 from cases.receipts import parse_receipt
 from config.twilio import auth_token
+from hotline.models import InboundReport
 from hotline.services.common import towns_forget
+from tests.resilience.stack import PrivateRedis
 
 Post = Callable[..., Any]
 SMS = "/hotline/twilio/sms/"
@@ -44,11 +49,17 @@ def receipt_in(reply: str) -> str:
     return receipt
 
 
-class BrokenQueue:
-    """Stands in for a task: the task table refuses the write (the database fails half-way through a request)."""
+@contextmanager
+def report_rows_refused() -> Iterator[None]:
+    """The database refuses to store a report row (a full disk), as a failing INSERT would."""
 
-    def enqueue(self, *args: Any, **kwargs: Any) -> None:
-        raise DatabaseError("disk full")
+    def refuse(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if sql.startswith(f"INSERT INTO {InboundReport._meta.db_table} "):
+            raise DatabaseError("disk full")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(refuse):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -83,3 +94,38 @@ def jpeg_with_gps() -> bytes:
     out = io.BytesIO()
     image.save(out, format="JPEG", exif=exif)
     return out.getvalue()
+
+
+@pytest.fixture
+def worker_backend(settings: Any) -> None:
+    """Tasks go to the database, as in production, and run only when ``run_worker()`` is called.
+
+    The worker closes database connections between tasks, so these tests commit (``transaction=True``).
+    """
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "sms", "email"]}}
+
+
+def run_worker() -> None:
+    call_command("db_worker", batch=True, no_startup_delay=True, queue_name="*", verbosity=0)
+
+
+@pytest.fixture(scope="session")
+def redis_location() -> Iterator[str]:
+    """A Redis for tests that need the cache the web processes and the workers share: the suite's own
+    (``REDIS_URL``), else a private redis-server for the session."""
+    if django_settings.REDIS_URL:
+        yield django_settings.REDIS_URL
+        return
+    private = PrivateRedis()
+    private.start()
+    try:
+        yield private.url
+    finally:
+        private.stop()
+
+
+@pytest.fixture
+def shared_cache(redis_location: str, settings: Any) -> None:
+    """The production cache (Redis), as doors and workers in separate processes see it."""
+    settings.CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": redis_location}}
+    cache.clear()

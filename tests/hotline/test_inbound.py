@@ -23,26 +23,13 @@ from cases.selectors import case_for_receipt
 from hotline import tasks
 from hotline.models import InboundReport
 from hotline.services.mailbox import Upload, report_followup
-from tests.hotline.conftest import SENDER, SMS, BrokenQueue, Post, jpeg_with_gps, receipt_in, sms
+from tests.hotline.conftest import SENDER, SMS, Post, jpeg_with_gps, receipt_in, report_rows_refused, run_worker, sms
 
 REPORTS = "/api/v1/reports/"
 LOOKUP = "/api/v1/reports/lookup/"
 FOLLOWUP = "/api/v1/reports/followup/"
 PASSWORD = "secret-pw"
 VOICE_STATUS = "/hotline/twilio/voice/status/?lang=zh"
-
-
-@pytest.fixture
-def worker_backend(settings: Any) -> None:
-    """Tasks go to the database, as in production, and run only when ``run_worker()`` is called.
-
-    The worker closes database connections between tasks, so these tests commit (``transaction=True``).
-    """
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "sms", "email"]}}
-
-
-def run_worker() -> None:
-    call_command("db_worker", batch=True, no_startup_delay=True, queue_name="*", verbosity=0)
 
 
 def mailbox_report(public: APIClient) -> str:
@@ -155,18 +142,18 @@ def test_a_failed_store_after_the_photo_was_written_leaves_no_file(
 ) -> None:
     settings.MEDIA_ROOT = tmp_path
 
-    monkeypatch.setattr(tasks, "inbound_register", BrokenQueue())  # the task row fails after the report row
     public = Client(HTTP_ACCEPT_LANGUAGE="zh-hans", raise_request_exception=False)
     photo = ("photo.jpg", jpeg_with_gps())
-    response = public.post(
-        REPORTS,
-        {
-            "category": "fire_safety",
-            "description": "配电箱破损",
-            "password": PASSWORD,
-            "files": [SimpleUploadedFile(photo[0], photo[1], content_type="image/jpeg")],
-        },
-    )
+    with report_rows_refused():  # the row fails after the photo was written
+        response = public.post(
+            REPORTS,
+            {
+                "category": "fire_safety",
+                "description": "配电箱破损",
+                "password": PASSWORD,
+                "files": [SimpleUploadedFile(photo[0], photo[1], content_type="image/jpeg")],
+            },
+        )
 
     assert response.status_code == 500
     assert not InboundReport.objects.exists()

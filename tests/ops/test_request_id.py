@@ -84,6 +84,26 @@ def test_a_worker_runs_a_task_under_the_id_of_the_request_that_enqueued_it(
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("cache_up", [True, False])
+def test_a_report_is_built_under_the_id_of_the_request_that_sent_it(
+    log_lines: LogLines, settings: Any, cache_up: bool
+) -> None:
+    """One drain builds both reports; each report's lines carry its own request's id, which travels in
+    its row: a cache outage does not cost it."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "sms", "email"]}}
+    if not cache_up:
+        settings.CACHES = {
+            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}
+        }
+    sent = [file_report()["X-Request-ID"] for _ in range(2)]
+
+    contextvars.Context().run(call_command, "db_worker", "--batch", "--no-startup-delay", "--queue-name", "*")
+
+    registered = [e for e in log_lines.entries() if e["logger"] == "hotline.tasks" and "registered" in e["message"]]
+    assert [entry["request_id"] for entry in registered] == sent
+
+
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
 async def test_a_websocket_gets_an_id_on_accept(users: dict[str, Any]) -> None:
     scope = {
