@@ -20,6 +20,7 @@ from hotline import conf
 from hotline.services.registration import inbound_build, inbound_failed, inbound_waiting
 from hotline.services.remote_media import MAX_ATTEMPTS, MediaUnavailable, remote_media_fetch
 from notifications.services import periodic
+from notifications.services.reaper import DATABASE_DOWN
 
 REGISTER_ATTEMPTS = 5
 SWEEP = "hotline_inbound_sweep"
@@ -38,6 +39,8 @@ def _register(inbound_id: int, attempt: int) -> None:
     """Build one report; a failure leaves the row pending, counted, with its next try queued."""
     try:
         inbound_build(inbound_id)
+    except DATABASE_DOWN:
+        raise  # not the report's fault: its worker runs the task again once the database is back
     except Exception as error:
         inbound_failed(inbound_id, error)
         if attempt < REGISTER_ATTEMPTS:
@@ -57,6 +60,8 @@ def _drain() -> str:
         with acting_for(request_id):  # the lines about this report carry the id of the request that sent it
             try:
                 _register(inbound_id, attempt=1)
+            except DATABASE_DOWN:
+                raise  # the next report would fail too; the worker runs the drain again once it is back
             except Exception as error:  # its own retry is queued; the other reports must not wait for it
                 failed += 1
                 logger.error("Inbound report %s not built (%s); it will be retried", inbound_id, type(error).__name__)

@@ -20,6 +20,9 @@ from django.db.models.signals import pre_save
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from cases.models import Case
+from hotline.models import InboundReport
+from hotline.services.sms import IncomingSms, sms_receive
 from notifications.models import PeriodicSlot
 from notifications.services import periodic
 from notifications.services.reaper import DATABASE_LOST
@@ -168,3 +171,27 @@ def next_reaper_runs() -> Any:
     return DBTaskResult.objects.filter(task_path=task_reaper.module_path, status="READY").exclude(
         run_after=get_date_max()
     )
+
+
+def test_a_report_whose_build_the_database_cut_off_is_built_as_soon_as_it_is_back(database_tasks: None) -> None:
+    """The build's write fails as a lost server fails it: the report is not counted as a failed try
+    with a back-off (a minute, then more) but built when the worker runs its drain again."""
+    failed = threading.Event()
+
+    def server_gone(sender: Any, instance: Case, **kwargs: Any) -> None:
+        if threading.current_thread().name == WORKER and not failed.is_set():
+            failed.set()
+            raise OperationalError("server closed the connection unexpectedly")
+
+    stored = sms_receive(IncomingSms("SM" + "1" * 32, "+8613812341234", "配电箱漏电，没人管")).inbound
+    pre_save.connect(server_gone, sender=Case)
+    try:
+        run_worker_until(lambda: InboundReport.objects.filter(pk=stored.pk, case__isnull=False).exists())
+    finally:
+        pre_save.disconnect(server_gone, sender=Case)
+
+    assert failed.is_set()
+    report = InboundReport.objects.get(pk=stored.pk)
+    assert (report.status, report.attempts) == (InboundReport.Status.BUILT, 0)
+    assert Case.objects.get().description == "配电箱漏电，没人管"
+    assert not DBTaskResult.objects.filter(task_path="hotline.tasks.inbound_register").exists()  # no back-off
