@@ -3,37 +3,57 @@
 
     .venv/bin/python bench/live.py                         # 1, 100, 1000 clients, 30 rounds each
     .venv/bin/python bench/live.py --clients 1,100 --rounds 50
+    .venv/bin/python bench/live.py --server daphne --servers 2 --pin
 
-Set-up, all on this machine: PostgreSQL (``DATABASE_URL``, default a ``notifications_bench``
-database, created and migrated here) and Redis (``REDIS_URL``, default db 3) with the
-channels-redis layer. One daphne process serves ``config.asgi`` (the production ASGI app); the
-clients are ``websockets`` connections in this process, each subscribed to the bureau stream
-with a session cookie. Each round accepts a fresh case through ``cases.services.case_accept`` in
-this process (as a worker or another web process would): the clock starts in an on-commit
-callback registered before the event's own, so it measures commit → Redis → daphne → socket →
-client. The anchor, measured in the same run: a raw Redis PUBLISH → SUBSCRIBE round trip.
+Set-up, all on this machine, on ``config.settings.production``: PostgreSQL (``DATABASE_URL``,
+default a ``notifications_bench`` database, created and migrated here) and a private
+``redis-server`` on a free port with the channels-redis layer (pub/sub channels ignore the
+database number, so on the shared Redis other runs' events would reach these sockets). The
+server is the compose file's ``live`` command (``--server live``, the production tier) or one
+daphne process per port (``--server daphne``, what ``make run`` serves); ``--servers N`` starts
+N of them on consecutive ports. The clients are ``websockets`` connections in this process,
+spread evenly over the ports, each subscribed to the bureau stream with a session cookie. Each
+round accepts a fresh case through ``cases.services.case_accept`` in this process (as a worker
+or another web process would): the clock starts in an on-commit callback registered before the
+event's own, so it measures commit → Redis → server → socket → client. The anchor, measured in
+the same run: a raw Redis PUBLISH → SUBSCRIBE round trip. ``--pin`` runs the servers on CPU 0
+and this process (the clients) on CPU 1, so the clients' reading does not take the servers' core.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import json
 import os
+import re
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/notifications_bench")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/3")
-# The test settings: sandbox Twilio and fixed keys, shared by this process and the server.
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
-import socket  # noqa: E402
+from tests.resilience.stack import PrivateRedis, compose_command, port_open, production_env, wait_until  # noqa: E402
+
+REDIS = PrivateRedis()
+REDIS.start()
+atexit.register(REDIS.stop)
+# The production settings, shared by this process and the server (the session cookie and the
+# event both cross between them); nothing is texted (the bench's reporters have no phone).
+os.environ.update(
+    production_env(
+        database_url=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/notifications_bench"),
+        redis_url=REDIS.url,
+        twilio_base="http://127.0.0.1:9",
+        web_port=0,
+        LOG_LEVEL="ERROR",  # the bench's cases are due in 2027, whose holidays are not known yet: a warning each
+    )
+)
 
 import django  # noqa: E402
 import psycopg  # noqa: E402
@@ -144,7 +164,7 @@ async def arrival(client: Any, reference: str) -> float:
             return time.perf_counter()
 
 
-async def fan_out(ports: list[int], cookie: str, dispatcher: Any, clients: int, rounds: int) -> dict[str, float]:
+async def fan_out(ports: list[int], cookie: str, dispatcher: Any, clients: int, rounds: int) -> dict[str, Any]:
     """``clients`` sockets spread evenly over the servers on ``ports``."""
     sockets: list[Any] = []
     while len(sockets) < clients:
@@ -153,6 +173,7 @@ async def fan_out(ports: list[int], cookie: str, dispatcher: Any, clients: int, 
         sockets += await asyncio.gather(
             *(connect(f"ws://127.0.0.1:{port}/ws/live/", f"http://127.0.0.1:{port}", cookie) for port in targets)
         )
+    per_process = sockets_per_process(ports)
     every, last, before_publish = [], [], []
     for _ in range(rounds + 2):  # two warm-up rounds
         case = await asyncio.to_thread(new_case)
@@ -172,38 +193,45 @@ async def fan_out(ports: list[int], cookie: str, dispatcher: Any, clients: int, 
         "p99": percentile(samples, 0.99),
         "all_p50": percentile(last[2:], 0.5),
         "all_p99": percentile(last[2:], 0.99),
+        "per_process": per_process,
     }
 
 
-def start_server(port: int, kind: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "LOG_LEVEL": "WARNING"}
-    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
-    if kind == "uvicorn":
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--ws",
-            "websockets",
-            "--log-level",
-            "warning",
-            "config.asgi:application",
-        ]
+def sockets_per_process(ports: list[int]) -> list[int]:
+    """How the sockets are spread over the server processes (``--workers`` share one listening port)."""
+    listing = subprocess.run(
+        ["ss", "-tnpH", "state", "established", "( " + " or ".join(f"sport = :{port}" for port in ports) + " )"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return sorted(Counter(re.findall(r"pid=(\d+)", listing)).values(), reverse=True)
+
+
+def start_command(port: int, kind: str) -> list[str]:
+    if kind == "live":
+        return compose_command("live", port)
+    return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
+
+
+def start_server(port: int, kind: str, cpus: set[int] | None) -> subprocess.Popen[bytes]:
+    command = start_command(port, kind)
     (ROOT / "var").mkdir(exist_ok=True)
     with (ROOT / "var" / f"bench-live-server-{port}.log").open("wb") as log:  # the child keeps its own handle
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
-    for _ in range(300):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit("daphne did not start")
+        server = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, "LOG_LEVEL": "WARNING"},
+            stdout=log,
+            stderr=log,
+            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,  # noqa: PLW1509  # no threads yet
+        )
+    try:
+        wait_until(lambda: port_open(port), seconds=30, what=f"{kind} on port {port}")
+    except AssertionError:
+        server.kill()
+        raise
+    return server
 
 
 async def run(args: argparse.Namespace, dispatcher: Any, cookie: str) -> dict[str, Any]:
@@ -221,33 +249,43 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--servers", type=int, default=1, help="server processes; clients are spread over them")
-    parser.add_argument("--server", choices=["daphne", "uvicorn"], default="daphne")
+    parser.add_argument("--server", choices=["live", "daphne"], default="live")
+    parser.add_argument("--pin", action="store_true", help="servers on CPU 0, the clients (this process) on CPU 1")
     args = parser.parse_args()
     args.ports = [args.port + i for i in range(args.servers)]
     ensure_database(os.environ["DATABASE_URL"])
     assert str(settings.CHANNEL_LAYERS["default"]["BACKEND"]).startswith("channels_redis"), "needs REDIS_URL"
     dispatcher, cookie = prepare()
-    servers = [start_server(port, args.server) for port in args.ports]
+    load_before = os.getloadavg()
+    servers = [start_server(port, args.server, {0} if args.pin else None) for port in args.ports]
+    if args.pin:
+        os.sched_setaffinity(0, {1})
     try:
         results = asyncio.run(run(args, dispatcher, cookie))
     finally:
         for server in servers:
             server.terminate()
-            server.wait(timeout=10)
+            server.wait(timeout=20)
+    results["load_average_before"] = [round(x, 2) for x in load_before]
+    results["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     layer = settings.CHANNEL_LAYERS["default"]["BACKEND"]
-    load = os.getloadavg()[0]
-    print(f"\n{args.servers} {args.server} process(es), layer {layer}, {args.rounds} rounds, load {load:.1f}")
+    print(
+        f"\n{args.servers} × {args.server} ({' '.join(start_command(args.port, args.server)[2:])}), layer {layer}, "
+        f"{args.rounds} rounds, {'pinned' if args.pin else 'not pinned'}; load average before "
+        f"{results['load_average_before']}, after {results['load_average_after']}"
+    )
     print(f"Redis PUBLISH→SUBSCRIBE round trip: p50 {results['redis_p50']:.2f} ms, p99 {results['redis_p99']:.2f} ms")
     print(
         "| clients | p50 ms | p99 ms | last client p50 ms | last client p99 ms | p99 ÷ Redis p99 "
-        "| other apps' handlers before the publish, p50 ms |"
+        "| other apps' handlers before the publish, p50 ms | sockets per server process |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for row in results["fan_out"]:
         ratio = row["p99"] / results["redis_p99"]
         print(
             f"| {row['clients']} | {row['p50']:.1f} | {row['p99']:.1f} | {row['all_p50']:.1f} | "
-            f"{row['all_p99']:.1f} | {ratio:.0f}× | {row['handlers_p50']:.1f} |"
+            f"{row['all_p99']:.1f} | {ratio:.0f}× | {row['handlers_p50']:.1f} | "
+            f"{' + '.join(map(str, row['per_process']))} |"
         )
     (ROOT / "var").mkdir(exist_ok=True)
     (ROOT / "var" / "bench-live.json").write_text(json.dumps(results, indent=2))

@@ -6,16 +6,17 @@
     .venv/bin/python bench/reconcile.py var/load/<run>                # then prove nothing was lost
 
 Set-up, all on this machine: the service runs as docs/deployment.md deploys it, on
-``config.settings.production`` — gunicorn (2 workers × 4 threads) for HTTP, two daphne
-processes for websockets, two ``db_worker`` processes — on PostgreSQL (``DATABASE_URL``, default
-the ``hf`` database, dropped and created afresh) and a private ``redis-server`` on a free port,
-with a fake Twilio API (tests/fakes/twilio_api.py) in this process that records what is sent.
+``config.settings.production`` — gunicorn (2 workers × 4 threads) for HTTP, the compose file's
+live tier for websockets (uvicorn, two processes on one port), two ``db_worker`` processes — on
+PostgreSQL (``DATABASE_URL``, default the ``hf`` database, dropped and created afresh) and a
+private ``redis-server`` on a free port, with a fake Twilio API (tests/fakes/twilio_api.py) in
+this process that records what is sent.
 
 The generator is open-loop: requests start at ``--rate`` per second whatever the replies do,
 drawn from a fixed mix — signed SMS and voicemail webhooks, web mailbox reports with a small
 photo, receipt lookups, and the dispatcher's case list, case detail and accept calls — while
-``--sockets`` websockets (a bureau supervisor's, half on each daphne process) follow the bureau
-stream and reconnect with ``last_event_id`` if dropped. Every request goes to ``requests.jsonl``,
+``--sockets`` websockets (a bureau supervisor's; the kernel spreads them over the live processes)
+follow the bureau stream and reconnect with ``last_event_id`` if dropped. Every request goes to ``requests.jsonl``,
 every socket's event ids to ``sockets.jsonl``, the fake Twilio's log to ``twilio.jsonl`` and the
 figures to ``summary.json`` in the run directory. Workers are left to drain before it stops.
 """
@@ -212,7 +213,7 @@ class Listener:
         last = since
         while not stop.is_set():
             try:
-                # Few handshakes at a time: daphne drops a socket its app has not accepted within 5 s,
+                # Few handshakes at a time: a server may drop a socket its app has not accepted in time,
                 # and a crowd of them at once on a loaded machine would only reconnect in a storm.
                 async with handshakes:
                     url = f"{self.url}?ticket={await ticket()}"
@@ -323,8 +324,7 @@ async def run(args: argparse.Namespace, stack: Stack, fake: FakeTwilio, out: Pat
                 return str((await response.json())["ticket"])
 
         since = last_event_id(stack.env["DATABASE_URL"])
-        urls = stack.ws_urls
-        listeners = [Listener(urls[i % len(urls)], stack.http) for i in range(args.sockets)]
+        listeners = [Listener(stack.ws, stack.http) for _ in range(args.sockets)]
         stop = asyncio.Event()
         handshakes = asyncio.Semaphore(HANDSHAKES)
         following = [asyncio.create_task(listener.follow(ticket, since, stop, handshakes)) for listener in listeners]
@@ -405,7 +405,7 @@ def main() -> None:
         MEDIA_ROOT=str(media),
         HOTLINE_RATE_LIMITS=NO_FLOOD_GUARDS,
     )
-    stack = Stack(env=env, web_port=web_port, logs=out, workers=2, lives=2)
+    stack = Stack(env=env, web_port=web_port, logs=out, workers=2)
     stack.prepare(("dispatcher", "bureau-supervisor"))
     stack.start()
     load_before = os.getloadavg()

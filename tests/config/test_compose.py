@@ -110,8 +110,7 @@ def test_two_web_replicas_behind_one_public_port(compose: dict[str, Any]) -> Non
 def test_each_role_runs_the_right_program(compose: dict[str, Any]) -> None:
     services = compose["services"]
     assert services["web"]["command"][:2] == ["gunicorn", "config.wsgi:application"]
-    assert services["live"]["command"][0] == "daphne"
-    assert services["live"]["command"][-1] == "config.asgi:application"
+    assert services["live"]["command"][:2] == ["uvicorn", "config.asgi:application"]
     assert services["worker"]["command"][:3] == ["python", "manage.py", "task_worker"]
     assert "*" in services["worker"]["command"]  # every queue, or SMS would wait forever (STACK-NOTES §2)
     assert (ROOT / "config" / "wsgi.py").exists()

@@ -1,7 +1,8 @@
 """The production process model of docs/deployment.md, run for real: the compose file's own web
-command (gunicorn, WSGI) handles HTTP and its live command (daphne) holds the websockets.
+command (gunicorn, WSGI) handles HTTP and its live command (uvicorn, two processes) holds the
+websockets.
 
-A transition made over HTTP in a gunicorn worker must reach a socket held by daphne, another
+A transition made over HTTP in a gunicorn worker must reach a socket held by uvicorn, another
 process: only Redis joins them. Without REDIS_URL (the embedded default) it cannot, which is why
 production settings require Redis and `make run` serves everything from one process.
 """
@@ -65,18 +66,17 @@ def test_the_compose_commands_are_the_ones_tested() -> None:
         "--bind",
         "127.0.0.1:1234",
     ]
-    assert compose_command("live", 1234)[2:] == [
-        "daphne",
-        "--bind",
+    assert compose_command("live", 1234)[2:8] == [
+        "uvicorn",
+        "config.asgi:application",
+        "--host",
         "127.0.0.1",
         "--port",
         "1234",
-        "--proxy-headers",
-        "config.asgi:application",
     ]
 
 
-def test_a_transition_over_wsgi_reaches_a_socket_held_by_daphne(
+def test_a_transition_over_wsgi_reaches_a_socket_held_by_the_live_tier(
     users: dict[str, Any], case_in: Callable[[str], Case]
 ) -> None:
     case = case_in("received")
@@ -102,3 +102,28 @@ def test_a_transition_over_wsgi_reaches_a_socket_held_by_daphne(
     with serving("web") as web, serving("live") as live:
         asyncio.run(scenario(web, live))
     assert Case.objects.get(pk=case.pk).state == "accepted"
+
+
+def test_a_frame_over_the_live_tiers_limit_closes_only_that_socket_with_1009(users: dict[str, Any]) -> None:
+    """docs/live.md, close codes: the server library refuses a frame above 1 MiB before the app sees it."""
+    token = Token.objects.create(user=users["bureau_supervisor"]).key
+
+    async def scenario(web: processes.Server, live: processes.Server) -> None:
+        sockets = []
+        for _ in range(2):
+            ticket = (await post(web, "/api/v1/live/ticket/", token))["ticket"]
+            socket = await websockets.connect(f"{live.ws}?ticket={ticket}", origin=live.http)
+            assert (await frame(socket, 20))["type"] == "hello"
+            sockets.append(socket)
+        greedy, bystander = sockets
+        await greedy.send("x" * (2 * 1024 * 1024))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await frame(greedy, 20)
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == 1009
+        await bystander.send(json.dumps({"type": "ping"}))
+        assert await frame(bystander, 20) == {"type": "pong"}
+        await bystander.close()
+
+    with serving("web") as web, serving("live") as live:
+        asyncio.run(scenario(web, live))

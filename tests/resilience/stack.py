@@ -1,10 +1,10 @@
 """The production shape of docs/deployment.md as real processes, for the fault tests and the load bench.
 
-gunicorn (WSGI, the compose file's ``web`` command) serves HTTP, daphne (``live``) holds the
-websockets, ``task_worker`` processes run the tasks; all on ``config.settings.production`` with a
-fake Twilio account. The fault tests give it a private PostgreSQL cluster and a private Redis
-(they stop and restart both, so never the machine's shared ones); the load bench gives it its
-own database on the shared services.
+gunicorn (WSGI, the compose file's ``web`` command) serves HTTP, uvicorn (``live``: a supervisor
+and two worker processes on one port) holds the websockets, ``task_worker`` processes run the
+tasks; all on ``config.settings.production`` with a fake Twilio account. The fault tests give it
+a private PostgreSQL cluster and a private Redis (they stop and restart both, so never the
+machine's shared ones); the load bench gives it its own database on the shared services.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def wait_until(check: Callable[[], Any], *, seconds: float, what: str, every: fl
         time.sleep(every)
 
 
-def _port_open(port: int) -> bool:
+def port_open(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.2):
             return True
@@ -158,7 +158,7 @@ class PrivateRedis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_until(lambda: _port_open(self.port), seconds=10, what="redis-server")
+        wait_until(lambda: port_open(self.port), seconds=10, what="redis-server")
 
     def stop(self) -> None:
         if self.process is not None:
@@ -220,7 +220,7 @@ class Process:
             def up() -> bool:
                 if self.popen is not None and self.popen.poll() is not None:
                     raise RuntimeError(f"{self.name} exited: {self.log_tail()}")
-                return _port_open(port)
+                return port_open(port)
 
             wait_until(up, seconds=60, what=f"{self.name} on port {port}")
         return self
@@ -256,13 +256,12 @@ class Process:
 
 @dataclass
 class Stack:
-    """web (gunicorn) + live (daphne) + N db_workers, all sharing one database and one Redis."""
+    """web (gunicorn) + live (uvicorn, two processes) + N db_workers, all sharing one database and one Redis."""
 
     env: dict[str, str]
     web_port: int
     logs: Path
     workers: int = 1
-    lives: int = 1
     processes: dict[str, Process] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
 
@@ -272,16 +271,7 @@ class Stack:
 
     @property
     def ws(self) -> str:
-        return self.ws_urls[0]
-
-    @property
-    def ws_urls(self) -> list[str]:
-        """One URL per daphne process, in start order."""
-        return [
-            f"ws://127.0.0.1:{process.port}/ws/live/"
-            for name, process in self.processes.items()
-            if name.startswith("live")
-        ]
+        return f"ws://127.0.0.1:{self.processes['live'].port}/ws/live/"
 
     def manage(self, *args: str) -> str:
         done = subprocess.run(
@@ -319,9 +309,8 @@ class Stack:
 
     def start(self) -> Stack:
         self._process("web", compose_command("web", self.web_port), self.web_port)
-        for number in range(1, self.lives + 1):
-            live_port = free_port()
-            self._process("live" if number == 1 else f"live-{number}", compose_command("live", live_port), live_port)
+        live_port = free_port()
+        self._process("live", compose_command("live", live_port), live_port)
         for number in range(1, self.workers + 1):
             self.start_worker(f"worker-{number}")
         self.manage("start_periodic")  # once per deploy (docs/deployment.md): deadline watch, task reaper
@@ -354,7 +343,8 @@ def tasks_drained(database_url: str) -> bool:
     [(open_tasks,)] = sql(
         database_url,
         "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status IN ('READY', 'RUNNING')"
-        " AND task_path NOT IN ('notifications.tasks.deadline_watch', 'notifications.tasks.task_reaper')",
+        " AND task_path NOT IN ('notifications.tasks.deadline_watch', 'notifications.tasks.task_reaper',"
+        " 'hotline.tasks.inbound_sweep')",
     )
     return bool(open_tasks == 0)
 
