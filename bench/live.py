@@ -3,16 +3,17 @@
 
     .venv/bin/python bench/live.py                         # 1, 100, 1000 clients, 30 rounds each
     .venv/bin/python bench/live.py --clients 1,100 --rounds 50
-    .venv/bin/python bench/live.py --server daphne --servers 2 --pin
+    .venv/bin/python bench/live.py --server daphne --servers 1 --pin
 
 Set-up, all on this machine, on ``config.settings.production``: PostgreSQL (``DATABASE_URL``,
 default a ``notifications_bench`` database, created and migrated here) and a private
 ``redis-server`` on a free port with the channels-redis layer (pub/sub channels ignore the
 database number, so on the shared Redis other runs' events would reach these sockets). The
-server is the compose file's ``live`` command (``--server live``, the production tier) or one
-daphne process per port (``--server daphne``, what ``make run`` serves); ``--servers N`` starts
-N of them on consecutive ports. The clients are ``websockets`` connections in this process,
-spread evenly over the ports, each subscribed to the bureau stream with a session cookie. Each
+server is the compose file's ``live`` command (``--server live``, the production tier) or
+daphne (``--server daphne``, what ``make run`` serves), one process per port; ``--servers N``
+starts N of them on consecutive ports (default 2, as compose runs two ``live`` replicas). The
+clients are ``websockets`` connections in this process, spread evenly over the ports (as the
+proxy's ``least_conn`` does), each subscribed to the bureau stream with a session cookie. Each
 round accepts a fresh case through ``cases.services.case_accept`` in this process (as a worker
 or another web process would): the clock starts in an on-commit callback registered before the
 event's own, so it measures commit → Redis → server → socket → client. The anchor, measured in
@@ -248,7 +249,7 @@ def main() -> None:
     parser.add_argument("--clients", type=lambda s: [int(x) for x in s.split(",")], default=[1, 100, 1000])
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--servers", type=int, default=1, help="server processes; clients are spread over them")
+    parser.add_argument("--servers", type=int, default=2, help="server processes; clients are spread over them")
     parser.add_argument("--server", choices=["live", "daphne"], default="live")
     parser.add_argument("--pin", action="store_true", help="servers on CPU 0, the clients (this process) on CPU 1")
     args = parser.parse_args()

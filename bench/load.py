@@ -7,7 +7,7 @@
 
 Set-up, all on this machine: the service runs as docs/deployment.md deploys it, on
 ``config.settings.production`` — gunicorn (2 workers × 4 threads) for HTTP, the compose file's
-live tier for websockets (uvicorn, two processes on one port), two ``db_worker`` processes — on
+two live replicas for websockets (uvicorn, one process each), two ``db_worker`` processes — on
 PostgreSQL (``DATABASE_URL``, default the ``hf`` database, dropped and created afresh) and a
 private ``redis-server`` on a free port, with a fake Twilio API (tests/fakes/twilio_api.py) in
 this process that records what is sent.
@@ -15,10 +15,11 @@ this process that records what is sent.
 The generator is open-loop: requests start at ``--rate`` per second whatever the replies do,
 drawn from a fixed mix — signed SMS and voicemail webhooks, web mailbox reports with a small
 photo, receipt lookups, and the dispatcher's case list, case detail and accept calls — while
-``--sockets`` websockets (a bureau supervisor's; the kernel spreads them over the live processes)
-follow the bureau stream and reconnect with ``last_event_id`` if dropped. Every request goes to ``requests.jsonl``,
-every socket's event ids to ``sockets.jsonl``, the fake Twilio's log to ``twilio.jsonl`` and the
-figures to ``summary.json`` in the run directory. Workers are left to drain before it stops.
+``--sockets`` websockets (a bureau supervisor's, half on each live process, as the proxy's
+``least_conn`` spreads them) follow the bureau stream and reconnect with ``last_event_id`` if
+dropped. Every request goes to ``requests.jsonl``, every socket's event ids to
+``sockets.jsonl``, the fake Twilio's log to ``twilio.jsonl`` and the figures to
+``summary.json`` in the run directory. Workers are left to drain before it stops.
 """
 
 from __future__ import annotations
@@ -324,7 +325,8 @@ async def run(args: argparse.Namespace, stack: Stack, fake: FakeTwilio, out: Pat
                 return str((await response.json())["ticket"])
 
         since = last_event_id(stack.env["DATABASE_URL"])
-        listeners = [Listener(stack.ws, stack.http) for _ in range(args.sockets)]
+        urls = stack.ws_urls
+        listeners = [Listener(urls[i % len(urls)], stack.http) for i in range(args.sockets)]
         stop = asyncio.Event()
         handshakes = asyncio.Semaphore(HANDSHAKES)
         following = [asyncio.create_task(listener.follow(ticket, since, stop, handshakes)) for listener in listeners]
@@ -405,7 +407,7 @@ def main() -> None:
         MEDIA_ROOT=str(media),
         HOTLINE_RATE_LIMITS=NO_FLOOD_GUARDS,
     )
-    stack = Stack(env=env, web_port=web_port, logs=out, workers=2)
+    stack = Stack(env=env, web_port=web_port, logs=out, workers=2, lives=2)
     stack.prepare(("dispatcher", "bureau-supervisor"))
     stack.start()
     load_before = os.getloadavg()

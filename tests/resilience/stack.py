@@ -1,10 +1,10 @@
 """The production shape of docs/deployment.md as real processes, for the fault tests and the load bench.
 
-gunicorn (WSGI, the compose file's ``web`` command) serves HTTP, uvicorn (``live``: a supervisor
-and two worker processes on one port) holds the websockets, ``task_worker`` processes run the
-tasks; all on ``config.settings.production`` with a fake Twilio account. The fault tests give it
-a private PostgreSQL cluster and a private Redis (they stop and restart both, so never the
-machine's shared ones); the load bench gives it its own database on the shared services.
+gunicorn (WSGI, the compose file's ``web`` command) serves HTTP, uvicorn (``live``, one process
+per replica) holds the websockets, ``task_worker`` processes run the tasks; all on
+``config.settings.production`` with a fake Twilio account. The fault tests give it a private
+PostgreSQL cluster and a private Redis (they stop and restart both, so never the machine's
+shared ones); the load bench gives it its own database on the shared services.
 """
 
 from __future__ import annotations
@@ -256,12 +256,13 @@ class Process:
 
 @dataclass
 class Stack:
-    """web (gunicorn) + live (uvicorn, two processes) + N db_workers, all sharing one database and one Redis."""
+    """web (gunicorn) + M live (uvicorn) + N db_workers, all sharing one database and one Redis."""
 
     env: dict[str, str]
     web_port: int
     logs: Path
     workers: int = 1
+    lives: int = 1
     processes: dict[str, Process] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
 
@@ -271,7 +272,16 @@ class Stack:
 
     @property
     def ws(self) -> str:
-        return f"ws://127.0.0.1:{self.processes['live'].port}/ws/live/"
+        return self.ws_urls[0]
+
+    @property
+    def ws_urls(self) -> list[str]:
+        """One URL per live process, in start order."""
+        return [
+            f"ws://127.0.0.1:{process.port}/ws/live/"
+            for name, process in self.processes.items()
+            if name.startswith("live")
+        ]
 
     def manage(self, *args: str) -> str:
         done = subprocess.run(
@@ -309,8 +319,9 @@ class Stack:
 
     def start(self) -> Stack:
         self._process("web", compose_command("web", self.web_port), self.web_port)
-        live_port = free_port()
-        self._process("live", compose_command("live", live_port), live_port)
+        for number in range(1, self.lives + 1):
+            live_port = free_port()
+            self._process("live" if number == 1 else f"live-{number}", compose_command("live", live_port), live_port)
         for number in range(1, self.workers + 1):
             self.start_worker(f"worker-{number}")
         self.manage("start_periodic")  # once per deploy (docs/deployment.md): deadline watch, task reaper
