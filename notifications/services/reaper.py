@@ -13,8 +13,8 @@ Re-running is safe because every task here may run twice: case-event handlers ar
 messages dedupe by key and are claimed before the provider is called (a text whose worker died
 while sending stays ``sending`` for staff to check rather than go out twice), reports are built
 once, and periodic runs claim their slot. A task really still running past its lease runs twice,
-so keep the lease well above the longest task. A task cut off ``REAP_LIMIT`` times (one that kills
-its worker or its database) is not re-run.
+so keep the lease well above the longest task. A task cut off ``REAP_LIMIT`` times within
+``REAP_WINDOW`` (one that kills its worker or its database) is not re-run.
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ from django_tasks_db.models import DBTaskResult
 logger = logging.getLogger(__name__)
 
 REAP_LIMIT = 3
+# A task that kills its worker does so lease after lease; older cut-offs of the same task and
+# arguments (an argument-less drain, months apart) are other runs' bad luck, not counted.
+REAP_WINDOW = timedelta(days=1)
 
 # What a lost database raises (a refused or cut connection, a pool with none to lend).
 DATABASE_DOWN = (OperationalError, InterfaceError)
@@ -83,7 +86,10 @@ def task_dropped_rerun(task_id: str) -> str | None:
 
 def _rerun(row: DBTaskResult, cause: str, why: str) -> str | None:
     earlier = DBTaskResult.objects.filter(
-        task_path=row.task_path, args_kwargs=row.args_kwargs, exception_class_path__in=(WORKER_LOST, DATABASE_LOST)
+        task_path=row.task_path,
+        args_kwargs=row.args_kwargs,
+        exception_class_path__in=(WORKER_LOST, DATABASE_LOST),
+        finished_at__gte=timezone.now() - REAP_WINDOW,
     ).count()
     again = None
     if earlier + 1 < REAP_LIMIT:

@@ -12,11 +12,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import OperationalError, connections
 from django.db.models.signals import pre_save
+from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult, get_date_max
 
@@ -25,7 +27,7 @@ from hotline.models import InboundReport
 from hotline.services.sms import IncomingSms, sms_receive
 from notifications.models import PeriodicSlot
 from notifications.services import periodic
-from notifications.services.reaper import DATABASE_LOST
+from notifications.services.reaper import DATABASE_LOST, REAP_LIMIT
 from notifications.tasks import task_reaper
 from notifications.worker import ResilientWorker
 
@@ -140,6 +142,21 @@ def test_a_task_the_database_dropped_runs_again_as_soon_as_it_is_back(
     assert ("OperationalError" in first.traceback) is stored
     assert (again.status, again.args_kwargs) == ("SUCCESSFUL", first.args_kwargs)
     # The first run's write was committed before the outage: tasks must bear running twice.
+    assert PeriodicSlot.objects.filter(name="probe").count() == 2
+
+
+def test_cut_offs_of_the_same_task_long_ago_do_not_stop_its_rerun(database_tasks: None) -> None:
+    """An argument-less task (the intake's drain) has the same arguments every time: earlier outages,
+    days ago, are not a task that keeps killing its database."""
+    for _earlier in range(REAP_LIMIT):
+        row = loses_the_database.enqueue(1)
+        DBTaskResult.objects.filter(pk=row.id).update(
+            status="FAILED", exception_class_path=DATABASE_LOST, finished_at=timezone.now() - timedelta(days=2)
+        )
+    loses_the_database.enqueue(1)
+
+    run_worker_until(lambda: DBTaskResult.objects.filter(status="SUCCESSFUL", return_value="done").exists())
+
     assert PeriodicSlot.objects.filter(name="probe").count() == 2
 
 
