@@ -443,7 +443,7 @@ def write_readme(runs: list[Run], seconds: int, load: tuple[float, float], cost:
         old = text[start_at : end_at if end_at != -1 else len(text)]
         if NOTES in old:  # the written reading of the figures survives a re-run
             body += "\n" + old[old.index(NOTES) :].rstrip("\n") + "\n"
-        text = text[:start_at] + body + (text[end_at + 1 :] if end_at != -1 else "")
+        text = text[:start_at] + body + ("\n" + text[end_at + 1 :] if end_at != -1 else "")
     else:
         text = text.rstrip("\n") + "\n\n" + body
     readme.write_text(text)
