@@ -44,8 +44,10 @@ def inbound_waiting() -> Iterator[tuple[int, str]]:
     The drain flag is deleted before the first read. That order is what lets a door that found the
     flag set enqueue nothing: its row was committed before it looked, the flag was still there, so
     this read comes after the commit and finds the row. Rows are read in batches after the last id
-    seen, so a row the drain could not build (``attempts`` > 0, retried by its own task) is passed
-    once, and a concurrent drain only waits on the row lock of the row both reached.
+    seen, so a concurrent drain only waits on the lock of the row both reached; a row whose id was
+    passed before its commit had its door look for the flag after this drain deleted it, so that door
+    woke (or found pending) a drain that reads from the start. A row that failed (``attempts`` > 0)
+    is left to its own retries.
     """
     try:
         cache.delete(DRAIN_FLAG)
