@@ -41,7 +41,7 @@ def join_window_hours() -> int:
 
 def sweep_seconds() -> int:
     """How often the worker drains reports that no door woke it for (``hotline.tasks.inbound_sweep``)."""
-    return int(str(_setting("HOTLINE_SWEEP_SECONDS", env_int("HOTLINE_SWEEP_SECONDS", 60))))
+    return int(str(_setting("HOTLINE_SWEEP_SECONDS", 60)))  # a Django setting: no operator needs to tune it
 
 
 def office_hours() -> list[tuple[time, time]]:
