@@ -5,6 +5,7 @@ origin checked against ALLOWED_HOSTS, then the session cookie, then an optional
 single-use ``?ticket=`` from ``POST /api/v1/live/ticket/`` for API clients.
 """
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -39,3 +40,8 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# What is loaded by now lives as long as the process: keep it out of the collector's full passes.
+# Each pass walked Django's whole import-time heap, ~60-120 ms with 500 sockets in the process,
+# and every socket's event waited that long (bench/README.md, "Live").
+gc.freeze()
