@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from twilio.twiml.messaging_response import MessagingResponse
 
 from config import ratelimit
 from config.crypto import blind_index
 from hotline import conf
 from hotline.services.sms import IncomingSms, sms_receive
-from hotline.views.twilio_edge import sid_valid, sms_apology, twilio_webhook, twiml
+from hotline.views.twilio_edge import sid_valid, sms_apology, sms_reply, twilio_webhook
 
 MAX_MEDIA = 10  # Twilio sends at most ten media items per MMS
 
@@ -23,7 +22,7 @@ def sms_incoming(request: HttpRequest) -> HttpResponse:
     sender = form.get("From", "")
     limit, window = conf.rate_limit("sms_number")
     if not ratelimit.hit("sms:" + blind_index("phone:" + sender), limit=limit, window_seconds=window):
-        return twiml(MessagingResponse())  # a flood from one number: store nothing, answer nothing
+        return sms_reply("")  # a flood from one number: store nothing, answer nothing
     try:
         media_count = min(int(form.get("NumMedia") or 0), MAX_MEDIA)
     except ValueError:
@@ -32,7 +31,4 @@ def sms_incoming(request: HttpRequest) -> HttpResponse:
     outcome = sms_receive(
         IncomingSms(message_sid=message_sid, sender=sender, body=form.get("Body", ""), media_urls=media_urls)
     )
-    response = MessagingResponse()
-    if outcome.reply:
-        response.message(outcome.reply)
-    return twiml(response)
+    return sms_reply(outcome.reply)

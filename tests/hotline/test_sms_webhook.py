@@ -234,6 +234,22 @@ def test_behind_a_proxy_the_signature_is_checked_against_the_public_url(client: 
 
 
 @pytest.mark.django_db
+def test_a_signature_over_the_url_with_or_without_its_default_port_is_accepted(client: Any, settings: Any) -> None:
+    # Twilio signs the URL as configured in its console: "https://host/…" or "https://host:443/…".
+    settings.PUBLIC_BASE_URL = "https://hotline.example.gov.cn"
+    validator = RequestValidator(auth_token())
+    for sid, base in (("SMbare", "https://hotline.example.gov.cn"), ("SMport", "https://hotline.example.gov.cn:443")):
+        params = sms(sid, "隧道里有人违规动火")
+        signature = validator.compute_signature(base + SMS, params)
+        assert client.post(SMS, params, HTTP_X_TWILIO_SIGNATURE=signature).status_code == 200
+    settings.PUBLIC_BASE_URL = "https://hotline.example.gov.cn:443"
+    params = sms("SMbare2", "隧道里有人违规动火")
+    signature = validator.compute_signature("https://hotline.example.gov.cn" + SMS, params)
+    assert client.post(SMS, params, HTTP_X_TWILIO_SIGNATURE=signature).status_code == 200
+    assert InboundReport.objects.count() == 3
+
+
+@pytest.mark.django_db
 def test_a_report_that_starts_with_the_word_for_query_is_still_a_report(twilio_post: Post) -> None:
     reply = twilio_post(SMS, sms("SM1", "查询到某化工厂夜里偷偷生产")).content.decode()
     assert "回执号：" in reply
