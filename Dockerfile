@@ -1,4 +1,4 @@
-# One image for every role of the service: web (gunicorn, WSGI), live (daphne, websockets),
+# One image for every role of the service: web (gunicorn, WSGI), live (uvicorn, websockets),
 # worker (task_worker) and the one-shot migrate job; docker-compose.yml picks the command.
 FROM python:3.11-slim
 
