@@ -17,6 +17,7 @@ Checks, each printed with its count; the exit status is 1 if any fails:
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
@@ -172,7 +173,14 @@ def reconcile(run: Path) -> int:
     return 1 if report.failures else 0
 
 
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("run", type=Path, help="a run directory bench/load.py wrote (var/load/<run>)")
+    run = parser.parse_args().run
+    if not (run / "summary.json").is_file():
+        parser.error(f"{run} holds no summary.json: not a finished bench/load.py run")
+    return reconcile(run)
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit(__doc__)
-    sys.exit(reconcile(Path(sys.argv[1])))
+    sys.exit(main())
