@@ -15,6 +15,7 @@ for a chain that is intact), since nothing else would re-create a run the outage
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 from django.db import connections
@@ -35,6 +36,33 @@ class ResilientWorker(Worker):
     dropped: str | None = None
     # Set by an outage, cleared once its cut-off task and the periodic chains are enqueued again.
     recovering = False
+
+    @classmethod
+    def every_queue(cls, worker_id: str, *, interval: float = 1.0, max_tasks: int | None = None) -> ResilientWorker:
+        """A worker for every queue, to run inside another process (``serve``, tests) rather than as a command."""
+        return cls(
+            queue_names=["*"],
+            excluded_queue_names=[],
+            batch=False,
+            interval=interval,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=max_tasks,
+            worker_id=worker_id,
+        )
+
+    def start_thread(self, name: str) -> threading.Thread:
+        """Run in a daemon thread of this process; the thread's database connections close when it ends."""
+
+        def run() -> None:
+            try:
+                self.run()
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=run, name=name, daemon=True)
+        thread.start()
+        return thread
 
     def run(self) -> None:
         while self.running:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from rest_framework.test import APIClient
@@ -21,6 +22,7 @@ from cases.workdays import calendar_cache
 from directory.models import Role, Town
 from tests.factories import CaseFactory, MembershipFactory, TownFactory, UserFactory
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, start_fake_twilio
+from tests.resilience.stack import PrivateRedis
 
 BUREAU_ROLES = [
     Role.INTAKE,
@@ -160,3 +162,18 @@ def fake_twilio(settings: Any) -> Any:
     yield fake
     fake.server.shutdown()
     fake.server.server_close()
+
+
+@pytest.fixture(scope="session")
+def redis_location() -> Iterator[str]:
+    """A Redis for tests that need the cache the web processes and the workers share: the suite's own
+    (``REDIS_URL``), else a private redis-server for the session."""
+    if django_settings.REDIS_URL:
+        yield django_settings.REDIS_URL
+        return
+    private = PrivateRedis()
+    private.start()
+    try:
+        yield private.url
+    finally:
+        private.stop()

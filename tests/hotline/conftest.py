@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import DatabaseError, connection
@@ -21,7 +20,6 @@ from cases.receipts import parse_receipt
 from config.twilio import auth_token
 from hotline.models import InboundReport
 from hotline.services.common import towns_forget
-from tests.resilience.stack import PrivateRedis
 
 Post = Callable[..., Any]
 SMS = "/hotline/twilio/sms/"
@@ -107,21 +105,6 @@ def worker_backend(settings: Any) -> None:
 
 def run_worker() -> None:
     call_command("db_worker", batch=True, no_startup_delay=True, queue_name="*", verbosity=0)
-
-
-@pytest.fixture(scope="session")
-def redis_location() -> Iterator[str]:
-    """A Redis for tests that need the cache the web processes and the workers share: the suite's own
-    (``REDIS_URL``), else a private redis-server for the session."""
-    if django_settings.REDIS_URL:
-        yield django_settings.REDIS_URL
-        return
-    private = PrivateRedis()
-    private.start()
-    try:
-        yield private.url
-    finally:
-        private.stop()
 
 
 @pytest.fixture

@@ -17,37 +17,22 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from django.conf import settings
 
 from cases.models import CaseEvent, EventKind
 from tests.hotline.conftest import SMS, Post, sms, twilio_post  # noqa: F401  (fixture)
 from tests.notifications import processes
 from tests.notifications.test_live_server import Api, frame, tokens  # noqa: F401  (fixture)
-from tests.resilience.stack import PrivateRedis
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WORKER_SETTINGS = "tests.notifications.worker_settings"
 
 
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    if settings.REDIS_URL:
-        yield settings.REDIS_URL
-        return
-    private = PrivateRedis()
-    private.start()
-    try:
-        yield private.url
-    finally:
-        private.stop()
-
-
 @contextmanager
-def db_worker(redis_url: str) -> Iterator[subprocess.Popen[bytes]]:
+def db_worker(redis_location: str) -> Iterator[subprocess.Popen[bytes]]:
     """``manage.py db_worker`` polling every queue, as production runs it (not ``--batch``)."""
     command = [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.2", "--no-startup-delay"]
-    env = processes.child_env(DJANGO_SETTINGS_MODULE=WORKER_SETTINGS, REDIS_URL=redis_url)
+    env = processes.child_env(DJANGO_SETTINGS_MODULE=WORKER_SETTINGS, REDIS_URL=redis_location)
     worker = subprocess.Popen(command, cwd=processes.ROOT, env=env, stdout=subprocess.DEVNULL)
     try:
         yield worker
@@ -64,7 +49,7 @@ def created() -> set[tuple[int, str]]:
 def test_every_case_a_worker_builds_reaches_the_bureau_socket_the_first_and_the_last(
     tokens: dict[str, str],  # noqa: F811
     twilio_post: Post,  # noqa: F811
-    redis_url: str,
+    redis_location: str,
     settings: Any,
 ) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "sms", "email"]}}
@@ -88,7 +73,7 @@ def test_every_case_a_worker_builds_reaches_the_bureau_socket_the_first_and_the_
         socket = await Api(server, tokens["bureau_supervisor"]).socket(server)
         await socket.send(json.dumps({"type": "subscribe", "stream": "bureau"}))
         assert (await frame(socket))["type"] == "subscribed"
-        with db_worker(redis_url) as worker:
+        with db_worker(redis_location) as worker:
             # The worker's first event: its publisher starts only now.
             await asyncio.to_thread(report)
             first = await created_frames(socket, 1)
@@ -103,5 +88,5 @@ def test_every_case_a_worker_builds_reaches_the_bureau_socket_the_first_and_the_
         assert first | burst | last == await asyncio.to_thread(created)
         await socket.close()
 
-    with processes.daphne(REDIS_URL=redis_url) as server:
+    with processes.daphne(REDIS_URL=redis_location) as server:
         asyncio.run(scenario(server))

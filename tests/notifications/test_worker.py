@@ -137,36 +137,19 @@ def test_the_worker_waits_out_a_lost_database_then_sends(
     fake_twilio: Any, database_tasks: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     message = send(CaseFactory())
-    worker = ResilientWorker(
-        queue_names=["*"],
-        interval=0.1,
-        batch=False,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=1,
-        worker_id="outage",
-        excluded_queue_names=[],
-    )
-
-    def run() -> None:
-        try:
-            worker.run()
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run, name="task-worker")
+    worker = ResilientWorker.every_queue("outage", interval=0.1, max_tasks=1)
     # The database refuses the worker's next two connections, as while PostgreSQL restarts.
     refusals = iter(range(2))
     connect = type(connections["default"]).get_new_connection
 
     def get_new_connection(wrapper: Any, params: dict[str, Any]) -> Any:
-        if threading.current_thread() is thread and next(refusals, None) is not None:
+        if threading.current_thread().name == "task-worker" and next(refusals, None) is not None:
             raise wrapper.Database.OperationalError("connection failed: Connection refused")
         return connect(wrapper, params)
 
     monkeypatch.setattr(type(connections["default"]), "get_new_connection", get_new_connection)
 
-    thread.start()
+    thread = worker.start_thread("task-worker")
     thread.join(timeout=30)
 
     assert not thread.is_alive(), "the worker did not finish its one task"

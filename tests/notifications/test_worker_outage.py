@@ -85,25 +85,8 @@ def database_tasks(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
 
 def run_worker_until(done: Any, *, seconds: float = 30) -> None:
     """Run the worker in a thread until ``done()`` holds; fail if it does not within ``seconds``."""
-    worker = ResilientWorker(
-        queue_names=["*"],
-        interval=0.1,
-        batch=False,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="outage",
-        excluded_queue_names=[],
-    )
-
-    def run() -> None:
-        try:
-            worker.run()
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run, name=WORKER)
-    thread.start()
+    worker = ResilientWorker.every_queue("outage", interval=0.1)
+    thread = worker.start_thread(WORKER)
     deadline = time.monotonic() + seconds
     try:
         while not done():

@@ -8,7 +8,6 @@ Redis instead (docs/deployment.md).
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from daphne.cli import CommandLineInterface
@@ -29,17 +28,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, host: str, port: int, no_worker: bool, **options: Any) -> None:
         worker = None
         if not no_worker:
-            worker = ResilientWorker(
-                queue_names=["*"],
-                interval=1.0,
-                batch=False,
-                backend_name="default",
-                startup_delay=False,
-                max_tasks=None,
-                worker_id="serve-embedded",
-                excluded_queue_names=[],
-            )
-            threading.Thread(target=worker.run, name="task-worker", daemon=True).start()
+            worker = ResilientWorker.every_queue("serve-embedded")
+            worker.start_thread("task-worker")
             periodic_start()
             self.stdout.write("Task worker running in this process (all queues).")
         self.stdout.write(f"Serving on http://{host}:{port}/ — Ctrl-C stops the server and the worker.")
