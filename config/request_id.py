@@ -51,6 +51,12 @@ def from_header(value: str | None) -> str:
     return new_id()
 
 
+def of_request() -> str:
+    """The id of the request being served (or whose work a worker runs); "" outside any."""
+    value = current.get()
+    return "" if value == NO_REQUEST else value
+
+
 @contextmanager
 def acting_for(request_id: str) -> Iterator[None]:
     """Run a block under a stored request's id (a worker handling that request's work), then the caller's

@@ -92,7 +92,7 @@ def _row(arrival: Arrival) -> InboundReport:
         reply=arrival.reply,
         join_case_id=arrival.join.case_id if arrival.join else None,
         join_inbound_id=arrival.join.inbound_id if arrival.join else None,
-        request_id=request_id.current.get() if request_id.current.get() != request_id.NO_REQUEST else "",
+        request_id=request_id.of_request(),
         created_at=timezone.now(),
     )
 
