@@ -82,9 +82,7 @@ def inbound_drain() -> str:
 def inbound_sweep(slot: int) -> str:
     """The safety net: a drain every ``conf.sweep_seconds()``, for rows whose door died between its
     commit and waking the worker, or whose wake-up failed (``notifications.services.periodic``)."""
-    interval = conf.sweep_seconds()
-    periodic.chain_continue(inbound_sweep, SWEEP, slot, interval)
-    if not periodic.slot_take(f"{SWEEP}:run", slot):
+    if not periodic.chain_run(inbound_sweep, SWEEP, slot, conf.sweep_seconds()):
         return "skipped: slot already swept"
     return _drain()
 

@@ -50,27 +50,22 @@ def deliver_message(message_id: int, attempt: int = 1) -> str:
 
 @task()
 def deadline_watch(slot: int) -> str:
-    """Scan deadlines (and send the daily digest once its hour has come), then schedule the next run."""
-    interval = setting("deadline_scan_seconds")
-    outcome = "skipped: slot already scanned"
-    if periodic.slot_take(f"{WATCH}:run", slot):
-        scan = deadline_scan()
-        now = timezone.localtime()
-        if now.hour >= setting("digest_hour") and periodic.slot_take("deadline_digest", now.date().toordinal()):
-            deadline_digest_send(today=now.date())
-        periodic.slots_prune()
-        outcome = f"{len(scan.near)} near, {len(scan.overdue)} overdue"
-    periodic.chain_continue(deadline_watch, WATCH, slot, interval)
-    return outcome
+    """Schedule the next run, then scan deadlines (and send the daily digest once its hour has come)."""
+    if not periodic.chain_run(deadline_watch, WATCH, slot, setting("deadline_scan_seconds")):
+        return "skipped: slot already scanned"
+    scan = deadline_scan()
+    now = timezone.localtime()
+    if now.hour >= setting("digest_hour") and periodic.slot_take("deadline_digest", now.date().toordinal()):
+        deadline_digest_send(today=now.date())
+    periodic.slots_prune()
+    return f"{len(scan.near)} near, {len(scan.overdue)} overdue"
 
 
 @task()
 def task_reaper(slot: int) -> str:
     """Re-run tasks whose worker died (``services.reaper``), once per lease."""
     lease = settings.TASK_LEASE_SECONDS
-    # Scheduled first: a reaper whose own worker dies must not end the chain that would mend it.
-    periodic.chain_continue(task_reaper, REAPER, slot, lease)
-    if not periodic.slot_take(f"{REAPER}:run", slot):
+    if not periodic.chain_run(task_reaper, REAPER, slot, lease):
         return "skipped: slot already reaped"
     return f"{len(reaper.tasks_reap(lease=timedelta(seconds=lease)))} re-enqueued"
 

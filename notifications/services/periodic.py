@@ -66,3 +66,13 @@ def chain_schedule(task: Task[[int], Any], name: str, slot: int, interval: int) 
 def chain_continue(task: Task[[int], Any], name: str, slot: int, interval: int) -> bool:
     """Schedule the run after ``slot`` (skipping slots already past, e.g. after downtime)."""
     return chain_schedule(task, name, max(slot + 1, current_slot(interval)), interval)
+
+
+def chain_run(task: Task[[int], Any], name: str, slot: int, interval: int) -> bool:
+    """Schedule the run after ``slot``, then claim ``slot``'s own run: True when this run does the work.
+
+    The next run is scheduled first, so a run whose work fails, or whose worker dies, does not end
+    the chain.
+    """
+    chain_continue(task, name, slot, interval)
+    return slot_take(f"{name}:run", slot)

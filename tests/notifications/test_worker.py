@@ -12,8 +12,10 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from cases.models import CaseEvent, EventKind
+from notifications import tasks
+from notifications.conf import setting
 from notifications.models import DeliveryStatus, OutboundMessage
-from notifications.services import message_send
+from notifications.services import message_send, periodic
 from notifications.tasks import deliver_message, periodic_start
 from notifications.worker import ResilientWorker
 from tests.factories import CaseFactory
@@ -163,3 +165,18 @@ def test_the_worker_waits_out_a_lost_database_then_sends(
         "Database reachable again; worker outage resumes",
     ]
     assert "+8613812341234" not in caplog.text
+
+
+def test_a_deadline_scan_that_fails_keeps_its_chain(database_tasks: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Overdue cases must still escalate after one bad scan: the next run is scheduled before the work."""
+
+    def scan_fails() -> None:
+        raise RuntimeError("a case the scan could not read")
+
+    monkeypatch.setattr(tasks, "deadline_scan", scan_fails)
+    slot = periodic.current_slot(setting("deadline_scan_seconds"))
+    with pytest.raises(RuntimeError):
+        tasks.deadline_watch.call(slot)
+
+    next_run = DBTaskResult.objects.get(task_path="notifications.tasks.deadline_watch", status="READY")
+    assert next_run.args_kwargs["args"] == [slot + 1]
