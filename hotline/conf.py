@@ -39,11 +39,6 @@ def join_window_hours() -> int:
     return int(str(_setting("HOTLINE_SMS_JOIN_HOURS", env_int("HOTLINE_SMS_JOIN_HOURS", 24))))
 
 
-def sweep_seconds() -> int:
-    """How often the worker drains reports that no door woke it for (``hotline.tasks.inbound_sweep``)."""
-    return int(str(_setting("HOTLINE_SWEEP_SECONDS", 60)))  # a Django setting: no operator needs to tune it
-
-
 def office_hours() -> list[tuple[time, time]]:
     """Working-day hours when 0 in the IVR rings the duty line, e.g. ``08:30-12:00,14:00-17:30``."""
     raw = str(_setting("HOTLINE_OFFICE_HOURS", env_str("HOTLINE_OFFICE_HOURS", "08:30-12:00,14:00-17:30")))

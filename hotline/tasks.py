@@ -1,9 +1,10 @@
 """Background work of the intake: building cases from stored reports, copying media from Twilio.
 
-Reports are built by drains (``inbound_drain``): one drain builds every row waiting in the table,
-so a burst of reports costs the doors one task row, not one each (``services.inbound.inbound_wake``).
-A row whose build fails gets its own retries (``inbound_register``, with back-off); a sweep every
-``conf.sweep_seconds()`` drains whatever a dead door failed to wake the worker for.
+Reports are built by drains (``inbound_drain``): one drain builds every row waiting in the table.
+The doors enqueue nothing: every task worker looks at the table each poll (``inbound_watch``) and
+enqueues a drain when a report waits, so a burst of reports costs one task row, and a door that died
+after its commit leaves nothing unbuilt. A row whose build fails gets its own retries
+(``inbound_register``, with back-off).
 """
 
 from __future__ import annotations
@@ -14,16 +15,14 @@ from datetime import timedelta
 from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import Task
+from django_tasks_db.models import DBTaskResult
 
 from config.request_id import acting_for
-from hotline import conf
-from hotline.services.registration import inbound_build, inbound_failed, inbound_waiting
+from hotline.services.registration import inbound_build, inbound_failed, inbound_waiting, inbound_waits
 from hotline.services.remote_media import MAX_ATTEMPTS, MediaUnavailable, remote_media_fetch
-from notifications.services import periodic
 from notifications.services.reaper import DATABASE_DOWN
 
 REGISTER_ATTEMPTS = 5
-SWEEP = "hotline_inbound_sweep"
 
 logger = logging.getLogger(__name__)
 
@@ -73,25 +72,23 @@ def _drain() -> str:
 
 @task()
 def inbound_drain() -> str:
-    """Build every report waiting in the table; enqueued by the door that found no drain pending."""
-    inbound_sweep_start()
+    """Build every report waiting in the table; enqueued by ``inbound_watch``."""
     return _drain()
 
 
-@task()
-def inbound_sweep(slot: int) -> str:
-    """The safety net: a drain every ``conf.sweep_seconds()``, for rows whose door died between its
-    commit and waking the worker, or whose wake-up failed (``notifications.services.periodic``)."""
-    if not periodic.chain_run(inbound_sweep, SWEEP, slot, conf.sweep_seconds()):
-        return "skipped: slot already swept"
-    return _drain()
+def inbound_watch() -> None:
+    """A worker's look at the intake, each poll (``settings.TASK_WORKER_WATCHES``): enqueue a drain
+    when a report waits for its first build and no drain is queued that has not started yet.
 
-
-def inbound_sweep_start() -> None:
-    """Start (or mend) the sweep's chain; idempotent. Every drain calls it, so the first report after a
-    deploy starts the chain without a hook elsewhere; the task reaper mends it when a worker dies."""
-    interval = conf.sweep_seconds()
-    periodic.chain_schedule(inbound_sweep, SWEEP, periodic.current_slot(interval) + 1, interval)
+    A queued drain that has not started reads the table after this look, so it builds every row seen
+    here. A running one may already have passed a row, so it does not count: the next look enqueues
+    another drain, which builds what the first did not reach (or waits on its lock, and finds it built).
+    """
+    if not inbound_waits():
+        return
+    if DBTaskResult.objects.ready().filter(task_path=inbound_drain.module_path).exists():
+        return
+    inbound_drain.enqueue()
 
 
 @task()

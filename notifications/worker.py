@@ -10,6 +10,11 @@ whether its row is still RUNNING (not even its failure could be stored) or was s
 the database's error once the database was back; a task's own retry back-off is for failures of its
 work, not of the database. Then the periodic chains are started again (``periodic_start``, a no-op
 for a chain that is intact), since nothing else would re-create a run the outage cut off.
+
+Beside its loop a worker runs the *watches* of ``settings.TASK_WORKER_WATCHES`` every ``interval``
+seconds in a thread (once, before its first task, in ``--batch`` mode): cheap looks at a table that
+enqueue work when they find some, so a web request that stores work needs no task row and no
+round trip to wake anyone (the intake's ``hotline.tasks.inbound_watch``).
 """
 
 from __future__ import annotations
@@ -17,8 +22,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
-from django.db import connections
+from django.conf import settings
+from django.db import close_old_connections, connections
+from django.utils.module_loading import import_string
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
@@ -65,6 +73,7 @@ class ResilientWorker(Worker):
         return thread
 
     def run(self) -> None:
+        self.watches_start()
         while self.running:
             try:
                 if self.recovering:
@@ -75,6 +84,31 @@ class ResilientWorker(Worker):
                 self.wait_for_database(error)
             else:
                 return
+
+    def watches_start(self) -> None:
+        watches: list[Callable[[], object]] = [import_string(path) for path in settings.TASK_WORKER_WATCHES]
+        if self.batch:
+            self.watches_run(watches)
+            return
+
+        def watching() -> None:
+            try:
+                while self.running:
+                    self.watches_run(watches)
+                    close_old_connections()
+                    time.sleep(self.interval)
+            finally:
+                connections.close_all()
+
+        threading.Thread(target=watching, name=f"{self.worker_id}-watches", daemon=True).start()
+
+    def watches_run(self, watches: list[Callable[[], object]]) -> None:
+        """Each watch once; a failing one (the database away) is logged by class and tried next time."""
+        for watch in watches:
+            try:
+                watch()
+            except Exception as error:  # the thread must outlive any failure; its text may quote data
+                logger.warning("Watch %s failed (%s); it looks again", watch.__name__, type(error).__name__)
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
         self.dropped = str(db_task_result.pk)

@@ -108,6 +108,8 @@ TASKS = {
 }
 # A task RUNNING longer than this lost its worker: the reaper fails it and enqueues it again.
 TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 900)
+# Looks every task worker takes each poll, enqueueing the work they find (notifications/worker.py).
+TASK_WORKER_WATCHES = ["hotline.tasks.inbound_watch"]
 # Durable reactions to case events (cases/dispatch.py): tries of a failing handler, first back-off.
 CASE_EVENT_DISPATCH = {
     "max_attempts": env_int("EVENT_HANDLER_MAX_ATTEMPTS", 5),

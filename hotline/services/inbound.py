@@ -1,4 +1,4 @@
-"""The door of the intake: store what arrived in one row, wake the worker, answer at once.
+"""The door of the intake: store what arrived in one row and answer at once.
 
 A webhook or form that built the whole case in the request spent ~14 statements, a reporter
 lookup, PBKDF2 and the case-event fan-out before answering. Here the request commits one
@@ -6,28 +6,24 @@ lookup, PBKDF2 and the case-event fan-out before answering. Here the request com
 turns the row into a case (``hotline.services.registration``). The receipt is drawn at the door and
 its hash stored on the row, so the reporter can use it at once.
 
-The row is the worker's queue entry too: the door stores no task row of its own. It commits the
-row in one statement (autocommit: no BEGIN and COMMIT round trips, nothing else to commit with it)
-and then wakes the worker through a flag in the cache (``inbound_wake``), which under load costs one
-Redis round trip and enqueues one drain task for many reports (bench/README.md, "Intake").
+The row is the worker's queue entry too: the door stores no task row of its own and wakes no one.
+It commits the row in one statement (autocommit: no BEGIN and COMMIT round trips, nothing else to
+commit with it); every task worker looks at the table each poll and drains what waits
+(``hotline.tasks.inbound_watch``), so a door costs no round trip beyond its own row
+(bench/README.md, "Intake").
 """
 
 from __future__ import annotations
 
 import json
-import logging
-from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
-from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DatabaseError, connection, models
+from django.db import connection, models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from redis.exceptions import RedisError
 
 from cases.models import Case, Reporter
 from cases.receipts import receipt_index
@@ -35,13 +31,6 @@ from config import request_id
 from config.crypto import EncryptedTextField
 from hotline import tasks
 from hotline.models import InboundReport
-from hotline.services.registration import DRAIN_FLAG
-
-# A flag whose drain never came (its door died between setting it and enqueueing) holds back the
-# wake-ups of later reports this long at most; the sweep (``tasks.inbound_sweep``) covers the rest.
-DRAIN_FLAG_SECONDS = 30
-
-logger = logging.getLogger(__name__)
 
 _FIELDS = [f for f in InboundReport._meta.concrete_fields if not f.primary_key]
 # Only the encrypted fields and the timestamps (SQLite stores them as text) need preparing: the others
@@ -98,11 +87,11 @@ def _row(arrival: Arrival) -> InboundReport:
 
 
 def inbound_store(arrival: Arrival) -> tuple[InboundReport, bool]:
-    """Commit the row once per ``sid`` and wake the worker: (row, True) for this request, (the first
-    delivery's row, False) for a redelivery, which then replays the first reply.
+    """Commit the row once per ``sid``: (row, True) for this request, (the first delivery's row,
+    False) for a redelivery, which then replays the first reply.
 
     Called outside any transaction (the views open none), so the row is committed when its INSERT
-    returns and only then is the worker woken.
+    returns.
     """
     inbound = _row(arrival)
     # One round trip; a concurrent redelivery waits on the unique index until the first commits.
@@ -115,51 +104,19 @@ def inbound_store(arrival: Arrival) -> tuple[InboundReport, bool]:
         cursor.execute(_CLAIM, values)
         claimed = cursor.fetchone()
     if claimed is None:
-        first = InboundReport.objects.get(sid=arrival.sid)
-        if first.status == InboundReport.Status.PENDING:
-            inbound_wake()  # the first delivery's request may have died between its commit and its wake-up
-        return first, False
+        return _built_without_worker(InboundReport.objects.get(sid=arrival.sid)), False
     inbound.pk = claimed[0]
     inbound._state.adding = False
     inbound._state.db = connection.alias
-    if arrival.build:
-        inbound_wake()
-    return inbound, True
+    return _built_without_worker(inbound), True
 
 
-def inbound_wake() -> None:
-    """Make sure a drain (``tasks.inbound_drain``) starts after the caller's row was committed.
-
-    ``cache.add`` sets the flag only where there is none. The request that sets it enqueues a drain;
-    a request that finds it set enqueues nothing, and its row is still built: whoever set the flag
-    enqueued a drain that has not started yet, since a drain deletes the flag before it reads the
-    table, so that drain reads the table after this row's commit. The flag must be seen by the doors
-    and the workers alike, so it is used only on Redis: with the process-memory cache of the embedded
-    default (a worker in another process could never clear it), or with Redis unreachable, every
-    report enqueues its own drain (a drain that finds nothing to build costs the worker one query).
-
-    A failure here never fails the request: the report is already stored, the reporter is answered,
-    and the sweep builds the row (a failure to wake is logged, by class only).
-    """
-    if _drain_pending():
-        return
-    try:
+def _built_without_worker(inbound: InboundReport) -> InboundReport:
+    """Where tasks run at once (``ImmediateBackend``: no worker process, so no watch on the table),
+    the door drains the table itself; with a worker this costs nothing."""
+    if inbound.status == InboundReport.Status.PENDING and not tasks.inbound_drain.get_backend().supports_defer:
         tasks.inbound_drain.enqueue()
-    except DatabaseError as error:
-        logger.error("Worker not woken (%s): the stored report waits for the sweep", type(error).__name__)
-        with suppress(RedisError):  # else the flag expires after DRAIN_FLAG_SECONDS
-            cache.delete(DRAIN_FLAG)  # so that the next report wakes it
-
-
-def _drain_pending() -> bool:
-    """True when a drain that has not started yet was already enqueued; else the flag is now set."""
-    if not isinstance(caches[DEFAULT_CACHE_ALIAS], RedisCache):
-        return False
-    try:
-        return not cache.add(DRAIN_FLAG, 1, timeout=DRAIN_FLAG_SECONDS)
-    except RedisError as error:
-        logger.warning("Drain flag not set, cache unreachable (%s): waking the worker anyway", type(error).__name__)
-        return False
+    return inbound
 
 
 def _latest_report_sql() -> str:

@@ -6,7 +6,7 @@ one transaction with the row locked, so a failure leaves the row ``pending`` and
 and a second run of the same task finds it built and does nothing.
 
 Which rows to build comes from the table itself (``inbound_waiting``): the door stores no task per
-report, it only makes sure a drain will run after its commit (``inbound.inbound_wake``).
+report, and the workers' watch enqueues a drain when rows wait (``hotline.tasks.inbound_watch``).
 """
 
 from __future__ import annotations
@@ -16,13 +16,11 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, override
-from redis.exceptions import RedisError
 
 from cases import services
 from cases.models import Attachment, Case, Channel
@@ -31,30 +29,29 @@ from hotline.models import InboundReport
 from hotline.services import common  # a module import: common enqueues tasks, which import this module
 from hotline.services.media import StoredEvidence, attachment_from_evidence
 
-# Set by the door that enqueued a drain which has not started yet; see ``inbound.inbound_wake``.
-DRAIN_FLAG = "hotline:drain"
 _BATCH = 100
 
 logger = logging.getLogger(__name__)
 
 
+def _first_tries() -> QuerySet[InboundReport]:
+    return InboundReport.objects.filter(status=InboundReport.Status.PENDING, attempts=0)
+
+
+def inbound_waits() -> bool:
+    """True when a report waits for its first try (a row that failed is left to its own retries)."""
+    return _first_tries().exists()
+
+
 def inbound_waiting() -> Iterator[tuple[int, str]]:
     """(id, request id) of every row waiting for its first try, oldest first: what a drain builds.
 
-    The drain flag is deleted before the first read. That order is what lets a door that found the
-    flag set enqueue nothing: its row was committed before it looked, the flag was still there, so
-    this read comes after the commit and finds the row. Rows are read in batches after the last id
-    seen, so a concurrent drain only waits on the lock of the row both reached; a row whose id was
-    passed before its commit had its door look for the flag after this drain deleted it, so that door
-    woke (or found pending) a drain that reads from the start. A row that failed (``attempts`` > 0)
-    is left to its own retries.
+    Rows are read in batches after the last id seen, so a concurrent drain only waits on the lock of
+    the row both reached. A row committed behind a batch this drain already read is the next drain's
+    (``hotline.tasks.inbound_watch`` enqueues one while rows wait and none is queued).
     """
-    try:
-        cache.delete(DRAIN_FLAG)
-    except RedisError as error:  # the doors enqueue a drain each while the cache is down
-        logger.warning("Drain flag not cleared, cache unreachable (%s)", type(error).__name__)
     after = 0
-    waiting = InboundReport.objects.filter(status=InboundReport.Status.PENDING, attempts=0).order_by("pk")
+    waiting = _first_tries().order_by("pk")
     while batch := list(waiting.filter(pk__gt=after).values_list("pk", "request_id")[:_BATCH]):
         yield from batch
         after = batch[-1][0]

@@ -104,7 +104,7 @@ def worker_backend(settings: Any) -> None:
 
 
 def run_worker() -> None:
-    call_command("db_worker", batch=True, no_startup_delay=True, queue_name="*", verbosity=0)
+    call_command("task_worker", batch=True, no_startup_delay=True, queue_name="*", verbosity=0)
 
 
 @pytest.fixture

@@ -1,19 +1,21 @@
 """The report table is the worker's queue: one drain builds every waiting report, and none is left behind.
 
-The door commits its row and then wakes the worker through a flag in the cache: only the request
-that finds no flag enqueues a drain. These tests use the production task backend and cache (Redis)
-and run ``db_worker --batch`` in-process, so a drain runs as it does in production.
+The door commits its row and wakes no one: every task worker looks at the table each poll
+(``hotline.tasks.inbound_watch``) and enqueues a drain when a report waits and none is queued. These
+tests use the production task backend and cache (Redis) and run ``task_worker --batch`` in-process
+(one look, then every ready task), or a real worker in a thread, so a drain runs as in production.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.core.cache import cache
-from django.db import DatabaseError, connection
+from django.db import OperationalError, connection
 from django.test import Client
 from django.utils import timezone
 from django_tasks import TaskResultStatus
@@ -25,9 +27,7 @@ from cases.selectors import case_for_receipt
 from config.twilio import auth_token
 from hotline import tasks
 from hotline.models import InboundReport
-from hotline.services.registration import DRAIN_FLAG
-from notifications.services.periodic import current_slot
-from notifications.services.reaper import tasks_reap
+from notifications.worker import ResilientWorker
 from tests.hotline.conftest import SMS, Post, receipt_in, run_worker, sms
 
 DRAIN_PATH = "hotline.tasks.inbound_drain"
@@ -55,15 +55,19 @@ def built(receipt: str) -> bool:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_burst_of_reports_wakes_the_worker_once_and_every_report_is_built(twilio_post: Post) -> None:
+def test_the_doors_enqueue_nothing_and_one_drain_builds_a_burst(twilio_post: Post) -> None:
     receipts = [text(twilio_post, n) for n in range(5)]
+    assert drains_enqueued() == 0 and not Case.objects.exists()
 
-    assert drains_enqueued() == 1  # the first report set the flag; the others found its drain pending
-    assert not Case.objects.exists()
+    tasks.inbound_watch()
+    tasks.inbound_watch()  # the drain of the first look has not started: it will read every row
+    assert drains_enqueued() == 1
     run_worker()
 
     assert all(built(receipt) for receipt in receipts)
     assert not InboundReport.objects.filter(status=InboundReport.Status.PENDING).exists()
+    tasks.inbound_watch()  # nothing waits: nothing to enqueue
+    assert drains_enqueued() == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -80,10 +84,10 @@ def test_a_report_stored_while_a_drain_runs_is_still_built(twilio_post: Post, mo
         return build(inbound_id)
 
     monkeypatch.setattr(tasks, "inbound_build", build_while_another_report_arrives)
-    run_worker()
+    run_worker()  # one look, one drain: its next batch reads past the rows it built
 
     assert during and built(first) and built(during[0])
-    assert drains_enqueued() == 2  # the drain had cleared the flag, so the late report woke another
+    assert drains_enqueued() == 1
 
 
 def _text_from_another_process(number: int) -> str:
@@ -97,85 +101,69 @@ def _text_from_another_process(number: int) -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_with_the_cache_down_every_report_wakes_the_worker_and_is_built(twilio_post: Post, settings: Any) -> None:
+def test_with_the_cache_down_every_report_is_stored_and_built(twilio_post: Post, settings: Any) -> None:
     settings.CACHES = UNREACHABLE_REDIS
     receipts = [text(twilio_post, n) for n in range(3)]
 
-    assert drains_enqueued() == 3
     run_worker()
 
     assert all(built(receipt) for receipt in receipts)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_with_the_process_memory_cache_every_report_wakes_the_worker(twilio_post: Post, settings: Any) -> None:
-    """The embedded default: a worker in another process could never clear a flag in this one."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    receipts = [text(twilio_post, n) for n in range(3)]
-
-    assert drains_enqueued() == 3
-    run_worker()
-
-    assert all(built(receipt) for receipt in receipts)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_reports_of_a_drain_whose_worker_died_are_built_by_the_next_drain_or_the_reaper(twilio_post: Post) -> None:
+def test_a_drain_whose_worker_died_holds_back_no_report(twilio_post: Post) -> None:
     first = text(twilio_post, 1)
-    # A worker claims the drain, clears the flag and dies before building anything (SIGKILL, lost machine).
-    drain = DBTaskResult.objects.get(task_path=DRAIN_PATH)
-    DBTaskResult.objects.filter(pk=drain.pk).update(
-        status=TaskResultStatus.RUNNING, started_at=timezone.now() - timedelta(hours=1), worker_ids=["dead"]
+    tasks.inbound_watch()
+    # A worker claims the drain and dies before building anything (SIGKILL, lost machine).
+    DBTaskResult.objects.filter(task_path=DRAIN_PATH).update(
+        status=TaskResultStatus.RUNNING, started_at=timezone.now() - timedelta(seconds=5), worker_ids=["dead"]
     )
-    cache.delete(DRAIN_FLAG)
-    run_worker()
-    assert not built(first)
 
-    second = text(twilio_post, 2)  # the next report wakes the worker, and its drain builds both
-    run_worker()
-    assert built(first) and built(second)
+    run_worker()  # a running drain does not count: the next look enqueues another, long before any lease ends
 
-    third = text(twilio_post, 3)
-    DBTaskResult.objects.filter(task_path=DRAIN_PATH, status=TaskResultStatus.READY).update(
-        status=TaskResultStatus.RUNNING, started_at=timezone.now() - timedelta(hours=1), worker_ids=["dead"]
-    )
-    cache.delete(DRAIN_FLAG)
-    assert tasks_reap(lease=timedelta(minutes=15))  # with no report after it, the reaper re-runs the drain
-    run_worker()
-    assert built(third)
+    assert built(first)
+    assert drains_enqueued() == 2
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_report_whose_wake_up_failed_is_answered_and_built_by_the_sweep(
-    twilio_post: Post, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    class TaskTableFull:
-        def enqueue(self, *args: Any, **kwargs: Any) -> None:
-            raise DatabaseError("disk full")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(tasks, "inbound_drain", TaskTableFull())
-        receipt = text(twilio_post, 1)  # stored before the failure: the reporter gets the receipt
-
-    assert drains_enqueued() == 0 and not built(receipt)
-    assert cache.get(DRAIN_FLAG) is None  # the next report wakes the worker itself
-
-    tasks.inbound_sweep.enqueue(current_slot(60))
-    run_worker()
-
-    assert built(receipt)
-    # The sweep keeps its own chain going, one run per minute.
-    assert DBTaskResult.objects.filter(task_path="hotline.tasks.inbound_sweep", status=TaskResultStatus.READY).exists()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_redelivery_of_a_report_still_waiting_wakes_the_worker_again(twilio_post: Post) -> None:
-    """Twilio redelivers when the first request died after its commit, perhaps before it woke the worker."""
-    twilio_post(SMS, sms("SM1", "仓库违规住人"))
-    DBTaskResult.objects.all().delete()  # as if that request had died before enqueueing its drain
-    cache.delete(DRAIN_FLAG)
-
-    twilio_post(SMS, sms("SM1", "仓库违规住人"))
+def test_a_redelivery_of_a_report_still_waiting_is_built_once(twilio_post: Post) -> None:
+    """Twilio redelivers when the first request died after its commit, before it answered."""
+    first = twilio_post(SMS, sms("SM1", "仓库违规住人"))
+    again = twilio_post(SMS, sms("SM1", "仓库违规住人"))
+    assert again.content == first.content
     run_worker()
 
     assert Case.objects.count() == 1 and InboundReport.objects.get().status == InboundReport.Status.BUILT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_worker_builds_a_report_within_seconds_of_its_commit(twilio_post: Post) -> None:
+    """A real worker in a thread, as ``task_worker`` and ``serve`` run it: its watch finds the row."""
+    worker = ResilientWorker.every_queue("drain-test", interval=0.1)
+    thread = worker.start_thread("task-worker")
+    try:
+        receipt = text(twilio_post, 1)
+        deadline = time.monotonic() + 10
+        while not built(receipt):
+            assert time.monotonic() < deadline, "the worker did not build the report"
+            time.sleep(0.1)
+    finally:
+        worker.running = False
+        thread.join(timeout=10)
+
+
+def test_a_failing_watch_is_logged_by_its_class_and_looks_again(caplog: pytest.LogCaptureFixture) -> None:
+    looks: list[int] = []
+
+    def inbound_watch() -> None:
+        looks.append(1)
+        raise OperationalError("connection to 10.0.0.5 failed for +8613900000001")
+
+    worker = ResilientWorker.every_queue("watch-test")
+    with caplog.at_level(logging.WARNING):
+        worker.watches_run([inbound_watch])
+        worker.watches_run([inbound_watch])
+
+    assert len(looks) == 2
+    assert "Watch inbound_watch failed (OperationalError)" in caplog.text
+    assert "+8613900000001" not in caplog.text

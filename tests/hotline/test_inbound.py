@@ -1,7 +1,7 @@
 """Reports stored at the door and built by the task worker: what the reporter sees before, during and after.
 
 These tests use the production task backend (django-tasks-db): the task row is committed with the
-report, and ``db_worker --batch`` builds the case, as in production.
+report, and ``task_worker --batch`` builds the case, as in production.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Cases built by a separate, long-running ``db_worker`` reach a websocket on the server.
+"""Cases built by a separate, long-running ``task_worker`` reach a websocket on the server.
 
 Since intake builds cases in the task worker, ``created`` events are committed and published
 from worker processes (notifications/publisher.py). Crossing processes needs Redis: the test
@@ -29,9 +29,9 @@ WORKER_SETTINGS = "tests.notifications.worker_settings"
 
 
 @contextmanager
-def db_worker(redis_location: str) -> Iterator[subprocess.Popen[bytes]]:
-    """``manage.py db_worker`` polling every queue, as production runs it (not ``--batch``)."""
-    command = [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.2", "--no-startup-delay"]
+def task_worker(redis_location: str) -> Iterator[subprocess.Popen[bytes]]:
+    """``manage.py task_worker`` polling every queue, as production runs it (not ``--batch``)."""
+    command = [sys.executable, "manage.py", "task_worker", "--queue-name", "*", "--interval", "0.2", "--no-startup-delay"]
     env = processes.child_env(DJANGO_SETTINGS_MODULE=WORKER_SETTINGS, REDIS_URL=redis_location)
     worker = subprocess.Popen(command, cwd=processes.ROOT, env=env, stdout=subprocess.DEVNULL)
     try:
@@ -73,7 +73,7 @@ def test_every_case_a_worker_builds_reaches_the_bureau_socket_the_first_and_the_
         socket = await Api(server, tokens["bureau_supervisor"]).socket(server)
         await socket.send(json.dumps({"type": "subscribe", "stream": "bureau"}))
         assert (await frame(socket))["type"] == "subscribed"
-        with db_worker(redis_location) as worker:
+        with task_worker(redis_location) as worker:
             # The worker's first event: its publisher starts only now.
             await asyncio.to_thread(report)
             first = await created_frames(socket, 1)

@@ -354,8 +354,7 @@ def tasks_drained(database_url: str) -> bool:
     [(open_tasks,)] = sql(
         database_url,
         "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status IN ('READY', 'RUNNING')"
-        " AND task_path NOT IN ('notifications.tasks.deadline_watch', 'notifications.tasks.task_reaper',"
-        " 'hotline.tasks.inbound_sweep')",
+        " AND task_path NOT IN ('notifications.tasks.deadline_watch', 'notifications.tasks.task_reaper')",
     )
     return bool(open_tasks == 0)
 
