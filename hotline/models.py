@@ -38,8 +38,8 @@ class TwilioDelivery(models.Model):
 
 
 class InboundReport(models.Model):
-    """A report stored at the door, before its case exists: the webhook or form commits this row and
-    its build task together, answers at once, and the task worker builds the case from it.
+    """A report stored at the door, before its case exists: the webhook or form commits this row,
+    answers at once, and the task worker builds the case from it.
 
     ``sid`` (MessageSid) makes a redelivered SMS replay ``reply`` instead of reporting twice; an SMS
     that asks for nothing to be built (a status query, STOP, a refusal) is kept as ``answered`` for
@@ -49,7 +49,8 @@ class InboundReport(models.Model):
     id of the request that stored the row, so the worker's lines about its build carry it too.
 
     The table is also the worker's queue: a row ``pending`` with no ``attempts`` is built by the
-    next drain (``hotline.services.registration.inbound_drain``); the door stores no task row.
+    next drain, which the workers' watch enqueues (``hotline.tasks.inbound_watch``); the door stores
+    no task row.
     """
 
     class Status(models.TextChoices):
@@ -78,7 +79,7 @@ class InboundReport(models.Model):
         verbose_name = _("inbound report")
         verbose_name_plural = _("inbound reports")
         indexes = [
-            # The one lookup an SMS makes to choose its reply: this number's latest waiting report.
+            # What a first SMS looks up in its INSERT to choose its reply: this number's latest waiting report.
             models.Index(
                 fields=["sender_index", "-created_at"],
                 name="hotline_inbound_pending_sender",

@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from cases.models import Case, Reporter
+from cases.models.states import OPEN_STATES
 from cases.receipts import receipt_index
 from config import request_id
 from config.crypto import EncryptedTextField
@@ -38,14 +38,62 @@ _FIELDS = [f for f in InboundReport._meta.concrete_fields if not f.primary_key]
 # ``get_db_prep_save`` over all of them cost ~35 µs per report; a field of another kind stops the
 # import instead of being stored unprepared.
 _PREPARED = frozenset(f for f in _FIELDS if isinstance(f, EncryptedTextField | models.DateTimeField))
+_CREATED_AT = InboundReport._meta.get_field("created_at")
 _AS_IS = (models.CharField, models.IntegerField, models.ForeignKey)
 if not all(f in _PREPARED or isinstance(f, _AS_IS) for f in _FIELDS):
     raise ImproperlyConfigured("InboundReport has a field that inbound_store does not know how to prepare.")
-_CLAIM = (
-    f"INSERT INTO {InboundReport._meta.db_table} "  # noqa: S608 - our own table and column names
-    f"({', '.join(connection.ops.quote_name(str(f.column)) for f in _FIELDS)}) "
-    f"VALUES ({', '.join(['%s'] * len(_FIELDS))}) ON CONFLICT (sid) DO NOTHING RETURNING id"
-)
+_TABLE = InboundReport._meta.db_table
+_COLUMNS = ", ".join(connection.ops.quote_name(str(f.column)) for f in _FIELDS)
+_RETURNING = "ON CONFLICT (sid) DO NOTHING RETURNING id, join_case_id, join_inbound_id"
+_CLAIM = f"INSERT INTO {_TABLE} ({_COLUMNS}) VALUES ({', '.join(['%s'] * len(_FIELDS))}) {_RETURNING}"  # noqa: S608
+
+
+def _latest_open_report_sql() -> str:
+    """This number's latest report of the join window, if it is still open: its case, or its row still
+    waiting. Portable SQL (PostgreSQL and the embedded SQLite): each side's LIMIT lives in a subquery,
+    and the latest is chosen before the open-state filter (a closed latest case joins nothing)."""
+    case, reporter, inbound = Case._meta.db_table, Reporter._meta.db_table, InboundReport._meta.db_table
+    latest_case = (
+        "SELECT c.id AS case_id, CAST(NULL AS BIGINT) AS inbound_id, c.created_at, c.state "  # noqa: S608 - our tables
+        f"FROM {case} c JOIN {reporter} r ON r.id = c.reporter_id "
+        "WHERE r.phone_index = %s AND c.created_at >= %s ORDER BY c.created_at DESC LIMIT 1"
+    )
+    latest_waiting = (
+        f"SELECT CAST(NULL AS BIGINT), i.id, i.created_at, NULL FROM {inbound} i "  # noqa: S608 - our table
+        "WHERE i.status = %s AND i.sender_index = %s AND i.created_at >= %s ORDER BY i.created_at DESC LIMIT 1"
+    )
+    open_states = ", ".join(["%s"] * len(OPEN_STATES))
+    return (
+        "SELECT case_id, inbound_id FROM ("  # noqa: S608 - built above from our table names
+        f"SELECT * FROM ({latest_case}) AS latest_case UNION ALL SELECT * FROM ({latest_waiting}) AS latest_waiting "
+        f"ORDER BY 3 DESC LIMIT 1) AS latest WHERE inbound_id IS NOT NULL OR state IN ({open_states})"
+    )
+
+
+# The columns whose value depends on whether the message joins: (value if it joins, value if new).
+_ON_JOIN = ("receipt_index", "sender_index", "reply")
+
+
+def _claim_or_join_sql() -> str:
+    """The INSERT of a first message that may join the number's latest open report (``Recent``): the
+    choice is made by the INSERT itself, so the message costs one round trip, not a read and a write."""
+    items = []
+    for f in _FIELDS:
+        if f.name in _ON_JOIN:
+            items.append("CASE WHEN latest.case_id IS NULL AND latest.inbound_id IS NULL THEN %s ELSE %s END")
+        elif f.name in ("join_case", "join_inbound"):
+            items.append(f"latest.{'case_id' if f.name == 'join_case' else 'inbound_id'}")
+        else:
+            items.append("%s")
+    # ``WHERE TRUE`` tells SQLite's parser that ON CONFLICT belongs to the INSERT, not to a join.
+    return (
+        f"INSERT INTO {_TABLE} ({_COLUMNS}) SELECT {', '.join(items)} "  # noqa: S608 - our table and columns
+        f"FROM (SELECT 1 AS arrival) AS arrival LEFT JOIN ({_latest_open_report_sql()}) AS latest ON TRUE "
+        f"WHERE TRUE {_RETURNING}"
+    )
+
+
+_CLAIM_OR_JOIN = _claim_or_join_sql()
 
 
 @dataclass(frozen=True)
@@ -68,6 +116,17 @@ class Arrival:
     sender_index: str = ""
     payload: dict[str, Any] = field(default_factory=dict)
     join: Join | None = None
+    recent: Recent | None = None
+
+
+@dataclass(frozen=True)
+class Recent:
+    """A first message joins the number's latest open report since ``since``, if there is one, and
+    is then answered with ``reply`` (and keeps no receipt of its own); else it is a new report."""
+
+    sender_index: str
+    since: datetime
+    reply: str
 
 
 def _row(arrival: Arrival) -> InboundReport:
@@ -96,19 +155,37 @@ def inbound_store(arrival: Arrival) -> tuple[InboundReport, bool]:
     inbound = _row(arrival)
     # One round trip; a concurrent redelivery waits on the unique index until the first commits.
     # A row without sid (the web mailbox) never conflicts: NULLs are distinct.
-    values = [
-        f.get_db_prep_save(getattr(inbound, f.attname), connection) if f in _PREPARED else getattr(inbound, f.attname)
-        for f in _FIELDS
-    ]
+    values = [_prepared(f, getattr(inbound, f.attname)) for f in _FIELDS]
     with connection.cursor() as cursor:
-        cursor.execute(_CLAIM, values)
+        if arrival.recent is None:
+            cursor.execute(_CLAIM, values)
+        else:
+            cursor.execute(_CLAIM_OR_JOIN, _claim_or_join_params(values, arrival.recent))
         claimed = cursor.fetchone()
     if claimed is None:
         return _built_without_worker(InboundReport.objects.get(sid=arrival.sid)), False
-    inbound.pk = claimed[0]
+    inbound.pk, inbound.join_case_id, inbound.join_inbound_id = claimed
+    if arrival.recent is not None and (inbound.join_case_id or inbound.join_inbound_id):
+        inbound.receipt_index, inbound.sender_index, inbound.reply = None, "", arrival.recent.reply
     inbound._state.adding = False
     inbound._state.db = connection.alias
     return _built_without_worker(inbound), True
+
+
+def _prepared(f: models.Field[Any, Any], value: Any) -> Any:
+    return f.get_db_prep_save(value, connection) if f in _PREPARED else value
+
+
+def _claim_or_join_params(values: list[Any], recent: Recent) -> list[Any]:
+    joined = {"receipt_index": None, "sender_index": "", "reply": recent.reply}
+    params: list[Any] = []
+    for f, value in zip(_FIELDS, values, strict=True):
+        if f.name in _ON_JOIN:
+            params += [value, _prepared(f, joined[f.name])]
+        elif f.name not in ("join_case", "join_inbound"):
+            params.append(value)
+    pending, since = InboundReport.Status.PENDING, _prepared(_CREATED_AT, recent.since)
+    return [*params, recent.sender_index, since, pending, recent.sender_index, since, *sorted(OPEN_STATES)]
 
 
 def _built_without_worker(inbound: InboundReport) -> InboundReport:
@@ -117,52 +194,6 @@ def _built_without_worker(inbound: InboundReport) -> InboundReport:
     if inbound.status == InboundReport.Status.PENDING and not tasks.inbound_drain.get_backend().supports_defer:
         tasks.inbound_drain.enqueue()
     return inbound
-
-
-def _latest_report_sql() -> str:
-    """Portable SQL (PostgreSQL and the embedded SQLite): each side's LIMIT lives in a subquery."""
-    case, reporter, inbound = Case._meta.db_table, Reporter._meta.db_table, InboundReport._meta.db_table
-    latest_case = (
-        "SELECT c.id AS case_id, CAST(NULL AS BIGINT) AS inbound_id, c.created_at, c.state "  # noqa: S608 - our tables
-        f"FROM {case} c JOIN {reporter} r ON r.id = c.reporter_id "
-        "WHERE r.phone_index = %(index)s AND c.created_at >= %(since)s ORDER BY c.created_at DESC LIMIT 1"
-    )
-    latest_waiting = (
-        f"SELECT CAST(NULL AS BIGINT), i.id, i.created_at, NULL FROM {inbound} i "  # noqa: S608 - our table
-        "WHERE i.status = %(pending)s AND i.sender_index = %(index)s AND i.created_at >= %(since)s "
-        "ORDER BY i.created_at DESC LIMIT 1"
-    )
-    return (
-        f"SELECT * FROM ({latest_case}) AS latest_case "  # noqa: S608 - built above from our table names
-        f"UNION ALL SELECT * FROM ({latest_waiting}) AS latest_waiting "
-        "ORDER BY 3 DESC LIMIT 1"
-    )
-
-
-_LATEST_REPORT = _latest_report_sql()
-
-
-def latest_report_from(sender_index: str, since: datetime) -> tuple[Join, datetime, str] | None:
-    """This number's latest report since ``since``: a case (with its state) or a row still waiting.
-
-    The one read an SMS needs to choose its reply, in one round trip over two indexed lookups
-    (the reporter's phone index, and the partial index of waiting rows by sender); written as
-    SQL because compiling the two ORM queries cost more CPU than running them.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _LATEST_REPORT,
-            {"index": sender_index, "since": since, "pending": InboundReport.Status.PENDING},
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    case_id, inbound_id, created_at, state = row
-    if isinstance(created_at, str):  # SQLite hands raw timestamps back as text, in UTC
-        created_at = parse_datetime(created_at)
-    if timezone.is_naive(created_at):
-        created_at = timezone.make_aware(created_at, UTC)
-    return Join(case_id=case_id, inbound_id=inbound_id), created_at, state or InboundReport.Status.PENDING
 
 
 def payload_of(inbound: InboundReport) -> dict[str, Any]:

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cases import selectors
 from cases.models import Case, Channel, Reporter
 from cases.models.reporter import phone_index
-from cases.models.states import OPEN_STATES
 from cases.phones import normalize_phone
 from cases.receipts import format_receipt, new_receipt
 from config.errors import ApplicationError
@@ -29,7 +28,7 @@ from hotline import conf
 from hotline.models import InboundReport
 from hotline.selectors import inbound_for_receipt, status_line_for_receipt
 from hotline.services.common import clean_text, language_of, town_by_keyword, town_keywords, towns_for_keywords
-from hotline.services.inbound import Arrival, Join, inbound_store, latest_report_from
+from hotline.services.inbound import Arrival, Join, Recent, inbound_store
 from notifications.services import reporter_opt_out
 
 # "CX 1234 5678 …" or "查询" alone; "查询到某厂…" is a report that happens to start with the word.
@@ -60,8 +59,9 @@ class SmsOutcome:
 def sms_receive(message: IncomingSms) -> SmsOutcome:
     """Handle one inbound message and return the reply to send (TwiML ``<Message>``).
 
-    The reply is chosen from cheap reads; then the message, the reply and (for a report) its build
-    task are committed in one row, once per MessageSid. The case is built by the task worker.
+    The message and its reply are committed in one row, once per MessageSid, in one statement that
+    also decides whether a first message joins the number's latest open report (``inbound.Recent``).
+    The case is built by the task worker.
     """
     language = language_of(message.body)
     with translation.override(language):
@@ -107,15 +107,6 @@ def _arrival(message: IncomingSms, language: str) -> Arrival:
         return Arrival(channel=Channel.SMS, reply=reply, payload=payload, join=target)
 
     index = phone_index(sender)
-    recent = None if forced_new else _recent_report(index)
-    if recent is not None:
-        target, opened_at = recent
-        opened = date_format(timezone.localtime(opened_at), "SHORT_DATETIME_FORMAT")
-        reply = _(
-            "Added to the report you sent at %(time)s. To send a separate report instead, start your message with NEW."
-        ) % {"time": opened}
-        return Arrival(channel=Channel.SMS, reply=reply, payload=payload, join=target)
-
     town, town_note = _town_from(text)
     receipt = new_receipt()
     reply = _(
@@ -128,6 +119,7 @@ def _arrival(message: IncomingSms, language: str) -> Arrival:
         receipt=receipt,
         sender_index=index,  # only new reports: later texts from the number join them
         payload={**payload, "town": town.pk if town else None},
+        recent=None if forced_new else _recent(index),
     )
 
 
@@ -193,13 +185,15 @@ def _receipt_target(digits: str) -> Join | None:
     return Join(inbound_id=inbound.pk)
 
 
-def _recent_report(index: str) -> tuple[Join, datetime] | None:
-    """The number's latest report in the join window, built or still waiting, if it is still open."""
-    since = timezone.now() - timedelta(hours=conf.join_window_hours())
-    latest = latest_report_from(index, since)
-    if latest is None:
-        return None
-    join, created_at, state = latest
-    if join.case_id is not None and state not in OPEN_STATES:
-        return None
-    return join, created_at
+def _recent(index: str) -> Recent:
+    """A first message joins the number's latest report of the join window while it is open, built or
+    still waiting (the INSERT decides, ``inbound.Recent``), and the reply then says so."""
+    hours = conf.join_window_hours()
+    reply = ngettext(
+        "Added to the report you sent in the past hour. To send a separate report instead, "
+        "start your message with NEW.",
+        "Added to the report you sent in the past %(hours)d hours. To send a separate report instead, "
+        "start your message with NEW.",
+        hours,
+    ) % {"hours": hours}
+    return Recent(sender_index=index, since=timezone.now() - timedelta(hours=hours), reply=reply)
