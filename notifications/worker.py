@@ -73,34 +73,43 @@ class ResilientWorker(Worker):
         return thread
 
     def run(self) -> None:
-        self.watches_start()
-        while self.running:
-            try:
-                if self.recovering:
-                    self.recover()
-                super().run()
-            except DATABASE_DOWN as error:
-                self.recovering = True
-                self.wait_for_database(error)
-            else:
-                return
+        stop = threading.Event()
+        watching = self.watches_start(stop)
+        try:
+            while self.running:
+                try:
+                    if self.recovering:
+                        self.recover()
+                    super().run()
+                except DATABASE_DOWN as error:
+                    self.recovering = True
+                    self.wait_for_database(error)
+                else:
+                    return
+        finally:
+            stop.set()  # the watches end with the worker, not a look later
+            if watching is not None:
+                watching.join(timeout=30)
 
-    def watches_start(self) -> None:
+    def watches_start(self, stop: threading.Event) -> threading.Thread | None:
+        """The watches' thread (None in ``--batch`` mode, which looks once, now)."""
         watches: list[Callable[[], object]] = [import_string(path) for path in settings.TASK_WORKER_WATCHES]
         if self.batch:
             self.watches_run(watches)
-            return
+            return None
 
         def watching() -> None:
             try:
-                while self.running:
+                while not stop.is_set():
                     self.watches_run(watches)
                     close_old_connections()
-                    time.sleep(self.interval)
+                    stop.wait(self.interval)
             finally:
                 connections.close_all()
 
-        threading.Thread(target=watching, name=f"{self.worker_id}-watches", daemon=True).start()
+        thread = threading.Thread(target=watching, name=f"{self.worker_id}-watches", daemon=True)
+        thread.start()
+        return thread
 
     def watches_run(self, watches: list[Callable[[], object]]) -> None:
         """Each watch once; a failing one (the database away) is logged by class and tried next time."""

@@ -15,6 +15,7 @@ from twilio.request_validator import RequestValidator
 
 from cases import services
 from cases.models import Attachment, Case, CaseEvent, Channel, EventKind, Reporter
+from cases.models.states import State
 from cases.selectors import case_for_receipt
 from config.crypto import fernet
 from config.twilio import auth_token
@@ -76,6 +77,32 @@ def test_a_second_message_within_a_day_joins_the_first_case(twilio_post: Post) -
     followup = case.events.get(kind=EventKind.FOLLOWUP)
     assert followup.text == "补充：每天凌晨两点左右"
     assert "NEW" in reply or "新" in reply  # tells how to open a separate report
+
+
+@pytest.mark.django_db
+def test_a_message_after_the_numbers_latest_case_was_closed_opens_a_new_case(twilio_post: Post) -> None:
+    """The join goes to the number's latest report of the day only while that one is open: an older
+    open case of the day is not joined either."""
+    twilio_post(SMS, sms("SM1", "化工厂夜间偷排"))
+    twilio_post(SMS, sms("SM2", "新 另一家工厂消防通道堵塞"))
+    Case.objects.filter(description="另一家工厂消防通道堵塞").update(state=State.CLOSED)
+
+    reply = twilio_post(SMS, sms("SM3", "工地塔吊无证操作")).content.decode()
+
+    assert Case.objects.count() == 3 and "回执" in reply
+    assert not CaseEvent.objects.filter(kind=EventKind.FOLLOWUP).exists()
+
+
+@pytest.mark.django_db
+def test_the_join_reply_names_the_window(twilio_post: Post, settings: Any) -> None:
+    settings.HOTLINE_SMS_JOIN_HOURS = 6
+    twilio_post(SMS, sms("SM1", "化工厂夜间偷排"))
+    chinese = twilio_post(SMS, sms("SM2", "补充：每天凌晨两点左右")).content.decode()
+    english = twilio_post(SMS, sms("SM3", "They dump at 2 am every night")).content.decode()
+
+    assert "已补充到您过去 6 小时内发送的举报中" in chinese
+    assert "Added to the report you sent in the past 6 hours" in english
+    assert Case.objects.count() == 1
 
 
 @pytest.mark.django_db

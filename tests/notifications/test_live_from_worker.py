@@ -31,7 +31,8 @@ WORKER_SETTINGS = "tests.notifications.worker_settings"
 @contextmanager
 def task_worker(redis_location: str) -> Iterator[subprocess.Popen[bytes]]:
     """``manage.py task_worker`` polling every queue, as production runs it (not ``--batch``)."""
-    command = [sys.executable, "manage.py", "task_worker", "--queue-name", "*", "--interval", "0.2", "--no-startup-delay"]
+    command = [sys.executable, "manage.py", "task_worker", "--queue-name", "*", "--interval", "0.2"]
+    command.append("--no-startup-delay")
     env = processes.child_env(DJANGO_SETTINGS_MODULE=WORKER_SETTINGS, REDIS_URL=redis_location)
     worker = subprocess.Popen(command, cwd=processes.ROOT, env=env, stdout=subprocess.DEVNULL)
     try:
