@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from cases.models import Category, Channel
 from cases.receipts import format_receipt
+from config.serializers import LeanSerializer
 from directory.access import access_for
 from directory.models import Enterprise, Role, Town
 from hotline.access import address_key, case_for_reporter, throttle
@@ -56,7 +57,7 @@ class TownCodeField(serializers.CharField):
         return str(value.code)
 
 
-class ReportInput(serializers.Serializer[Any]):
+class ReportInput(LeanSerializer):
     category = serializers.ChoiceField(choices=Category.choices, default=Category.OTHER)
     description = serializers.CharField(max_length=20_000, trim_whitespace=False)
     town = TownCodeField(required=False, allow_null=True, help_text="Town code; leave empty if unknown.")
@@ -146,7 +147,7 @@ class ReportSubmitApi(PublicApi):
         return Response(receipt_body(stored), status=status.HTTP_201_CREATED)
 
 
-class ReceiptInput(serializers.Serializer[Any]):
+class ReceiptInput(LeanSerializer):
     receipt = serializers.CharField(max_length=40)
     password = serializers.CharField(max_length=128, trim_whitespace=False)
 
