@@ -12,6 +12,10 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
+# psycopg prepares a statement that a server-side-binding cursor has run this often on a connection.
+# Django's own cursors bind on the client and never prepare; ``config.db.prepared_cursor`` binds on the server.
+PREPARE_THRESHOLD = 5
+
 _TRUE = {"1", "true", "on"}
 _FALSE = {"0", "false", "off", ""}
 
@@ -88,7 +92,10 @@ def database_from_url(url: str, base_dir: Path) -> dict[str, object]:
             # The pool checks a connection before lending it, so after a PostgreSQL restart no
             # request gets a dead one (tests/resilience/test_postgres_restart.py).
             "CONN_HEALTH_CHECKS": True,
-            "OPTIONS": {"pool": {"min_size": 1, "max_size": pool_max, "timeout": 10}},
+            "OPTIONS": {
+                "pool": {"min_size": 1, "max_size": pool_max, "timeout": 10},
+                "prepare_threshold": PREPARE_THRESHOLD,
+            },
         }
     raise ImproperlyConfigured(
         f"DATABASE_URL scheme {parsed.scheme!r} is not supported; use sqlite:///path or postgres://…"

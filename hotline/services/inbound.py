@@ -29,6 +29,7 @@ from cases.models.states import OPEN_STATES
 from cases.receipts import receipt_index
 from config import request_id
 from config.crypto import EncryptedTextField
+from config.db import prepared_cursor
 from hotline import tasks
 from hotline.models import InboundReport
 
@@ -51,8 +52,11 @@ _CLAIM = f"INSERT INTO {_TABLE} ({_COLUMNS}) VALUES ({', '.join(['%s'] * len(_FI
 def _latest_open_report_sql() -> str:
     """This number's latest report of the join window, if it is still open: its case, or its row still
     waiting. Portable SQL (PostgreSQL and the embedded SQLite): each side's LIMIT lives in a subquery,
-    and the latest is chosen before the open-state filter (a closed latest case joins nothing)."""
+    and the latest is chosen before the open-state filter (a closed latest case joins nothing). The
+    states are written in, not passed: a plan prepared for any parameters can then use the partial
+    index of waiting rows (``hotline_inbound_pending_sender``)."""
     case, reporter, inbound = Case._meta.db_table, Reporter._meta.db_table, InboundReport._meta.db_table
+    pending = _literal(InboundReport.Status.PENDING)
     latest_case = (
         "SELECT c.id AS case_id, CAST(NULL AS BIGINT) AS inbound_id, c.created_at, c.state "  # noqa: S608 - our tables
         f"FROM {case} c JOIN {reporter} r ON r.id = c.reporter_id "
@@ -60,14 +64,20 @@ def _latest_open_report_sql() -> str:
     )
     latest_waiting = (
         f"SELECT CAST(NULL AS BIGINT), i.id, i.created_at, NULL FROM {inbound} i "  # noqa: S608 - our table
-        "WHERE i.status = %s AND i.sender_index = %s AND i.created_at >= %s ORDER BY i.created_at DESC LIMIT 1"
+        f"WHERE i.status = {pending} AND i.sender_index = %s AND i.created_at >= %s ORDER BY i.created_at DESC LIMIT 1"
     )
-    open_states = ", ".join(["%s"] * len(OPEN_STATES))
+    open_states = ", ".join(_literal(state) for state in sorted(OPEN_STATES))
     return (
         "SELECT case_id, inbound_id FROM ("  # noqa: S608 - built above from our table names
         f"SELECT * FROM ({latest_case}) AS latest_case UNION ALL SELECT * FROM ({latest_waiting}) AS latest_waiting "
         f"ORDER BY 3 DESC LIMIT 1) AS latest WHERE inbound_id IS NOT NULL OR state IN ({open_states})"
     )
+
+
+def _literal(state: str) -> str:
+    if not state.isidentifier():
+        raise ImproperlyConfigured(f"State {state!r} cannot be written into SQL as it is.")
+    return f"'{state}'"
 
 
 # The columns whose value depends on whether the message joins: (value if it joins, value if new).
@@ -156,7 +166,7 @@ def inbound_store(arrival: Arrival) -> tuple[InboundReport, bool]:
     # One round trip; a concurrent redelivery waits on the unique index until the first commits.
     # A row without sid (the web mailbox) never conflicts: NULLs are distinct.
     values = [_prepared(f, getattr(inbound, f.attname)) for f in _FIELDS]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         if arrival.recent is None:
             cursor.execute(_CLAIM, values)
         else:
@@ -184,8 +194,8 @@ def _claim_or_join_params(values: list[Any], recent: Recent) -> list[Any]:
             params += [value, _prepared(f, joined[f.name])]
         elif f.name not in ("join_case", "join_inbound"):
             params.append(value)
-    pending, since = InboundReport.Status.PENDING, _prepared(_CREATED_AT, recent.since)
-    return [*params, recent.sender_index, since, pending, recent.sender_index, since, *sorted(OPEN_STATES)]
+    since = _prepared(_CREATED_AT, recent.since)
+    return [*params, recent.sender_index, since, recent.sender_index, since]
 
 
 def _built_without_worker(inbound: InboundReport) -> InboundReport:

@@ -83,7 +83,7 @@ def test_database_url_postgres_goes_through_the_pool(tmp_path: Path) -> None:
     assert (database["NAME"], database["USER"], database["PASSWORD"]) == ("hotline", "hotline", "p@ss")
     assert (database["HOST"], database["PORT"]) == ("db.internal", "6543")
     assert database["CONN_MAX_AGE"] == 0
-    assert database["OPTIONS"] == {"pool": {"min_size": 1, "max_size": 4, "timeout": 10}}
+    assert database["OPTIONS"] == {"pool": {"min_size": 1, "max_size": 4, "timeout": 10}, "prepare_threshold": 5}
 
 
 def test_database_url_sqlite_paths_are_relative_to_the_project(tmp_path: Path) -> None:
