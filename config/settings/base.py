@@ -60,6 +60,15 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# Twilio's webhooks, served by a slimmer Django stack under WSGI (config/wsgi.py).
+WEBHOOK_PREFIX = "/hotline/twilio/"
+WEBHOOK_MIDDLEWARE = [
+    path
+    for path in MIDDLEWARE
+    if path.rsplit(".", 1)[-1]
+    in {"RequestIdMiddleware", "RequestMetricsMiddleware", "SecurityMiddleware", "SecurityHeadersMiddleware"}
+]
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
