@@ -131,12 +131,12 @@ class Arrival:
 
 @dataclass(frozen=True)
 class Recent:
-    """A first message joins the number's latest open report since ``since``, if there is one, and
-    is then answered with ``reply`` (and keeps no receipt of its own); else it is a new report."""
+    """A first message joins the number's latest open report since ``since``, if there is one; else
+    it is a new report. A message that joined keeps no receipt and no reply of its own: its reply is
+    the same words for every such message, so the caller words it (no token to encrypt per message)."""
 
     sender_index: str
     since: datetime
-    reply: str
 
 
 def _row(arrival: Arrival) -> InboundReport:
@@ -176,7 +176,7 @@ def inbound_store(arrival: Arrival) -> tuple[InboundReport, bool]:
         return _built_without_worker(InboundReport.objects.get(sid=arrival.sid)), False
     inbound.pk, inbound.join_case_id, inbound.join_inbound_id = claimed
     if arrival.recent is not None and (inbound.join_case_id or inbound.join_inbound_id):
-        inbound.receipt_index, inbound.sender_index, inbound.reply = None, "", arrival.recent.reply
+        inbound.receipt_index, inbound.sender_index, inbound.reply = None, "", ""
     inbound._state.adding = False
     inbound._state.db = connection.alias
     return _built_without_worker(inbound), True
@@ -187,7 +187,7 @@ def _prepared(f: models.Field[Any, Any], value: Any) -> Any:
 
 
 def _claim_or_join_params(values: list[Any], recent: Recent) -> list[Any]:
-    joined = {"receipt_index": None, "sender_index": "", "reply": recent.reply}
+    joined = {"receipt_index": None, "sender_index": "", "reply": ""}
     params: list[Any] = []
     for f, value in zip(_FIELDS, values, strict=True):
         if f.name in _ON_JOIN:

@@ -69,9 +69,11 @@ def sms_receive(message: IncomingSms) -> SmsOutcome:
             arrival = _arrival(message, language)
         except ApplicationError as refusal:
             arrival = Arrival(channel=Channel.SMS, reply=refusal.message, build=False)
-    arrival.sid = message.message_sid
-    inbound, created = inbound_store(arrival)
-    return SmsOutcome(reply=inbound.reply, inbound=inbound, repeated=not created)
+        arrival.sid = message.message_sid
+        inbound, created = inbound_store(arrival)
+        # Only a message that joined the number's recent report has no reply of its own (``Recent``).
+        reply = inbound.reply or _joined_reply()
+    return SmsOutcome(reply=reply, inbound=inbound, repeated=not created)
 
 
 def _arrival(message: IncomingSms, language: str) -> Arrival:
@@ -187,13 +189,16 @@ def _receipt_target(digits: str) -> Join | None:
 
 def _recent(index: str) -> Recent:
     """A first message joins the number's latest report of the join window while it is open, built or
-    still waiting (the INSERT decides, ``inbound.Recent``), and the reply then says so."""
+    still waiting (the INSERT decides, ``inbound.Recent``)."""
+    return Recent(sender_index=index, since=timezone.now() - timedelta(hours=conf.join_window_hours()))
+
+
+def _joined_reply() -> str:
     hours = conf.join_window_hours()
-    reply = ngettext(
+    return ngettext(
         "Added to the report you sent in the past hour. To send a separate report instead, "
         "start your message with NEW.",
         "Added to the report you sent in the past %(hours)d hours. To send a separate report instead, "
         "start your message with NEW.",
         hours,
     ) % {"hours": hours}
-    return Recent(sender_index=index, since=timezone.now() - timedelta(hours=hours), reply=reply)

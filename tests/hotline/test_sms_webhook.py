@@ -102,7 +102,8 @@ def test_the_join_reply_names_the_window(twilio_post: Post, settings: Any) -> No
 
     assert "已补充到您过去 6 小时内发送的举报中" in chinese
     assert "Added to the report you sent in the past 6 hours" in english
-    assert Case.objects.count() == 1
+    assert twilio_post(SMS, sms("SM2", "补充：每天凌晨两点左右")).content.decode() == chinese  # Twilio redelivers
+    assert Case.objects.count() == 1 and CaseEvent.objects.filter(kind=EventKind.FOLLOWUP).count() == 2
 
 
 @pytest.mark.django_db
