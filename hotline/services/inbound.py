@@ -80,7 +80,7 @@ def _literal(state: str) -> str:
     return f"'{state}'"
 
 
-# The columns whose value depends on whether the message joins: (value if it joins, value if new).
+# The columns whose value depends on whether the message joins: (value if new, value if it joins).
 _ON_JOIN = ("receipt_index", "sender_index", "reply")
 
 
