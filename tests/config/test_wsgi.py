@@ -49,7 +49,7 @@ def signed_sms(sid: str, signature: str | None = None) -> tuple[bytes, str]:
     )
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the handler closes connections as gunicorn's requests end
 def test_a_signed_sms_is_stored_and_answered_with_the_request_id_and_security_headers() -> None:
     body, signature = signed_sms("SM" + "1" * 32)
 
@@ -63,7 +63,7 @@ def test_a_signed_sms_is_stored_and_answered_with_the_request_id_and_security_he
     assert "Set-Cookie" not in headers and "Content-Language" not in headers and "Vary" not in headers
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the handler closes connections as gunicorn's requests end
 def test_a_forged_sms_is_refused_and_stores_nothing() -> None:
     body, _ = signed_sms("SM" + "2" * 32)
 
@@ -72,7 +72,7 @@ def test_a_forged_sms_is_refused_and_stores_nothing() -> None:
     assert status.startswith("403") and not InboundReport.objects.exists()
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the handler closes connections as gunicorn's requests end
 def test_every_other_path_takes_the_whole_stack() -> None:
     status, headers, _ = call("GET", "/report/", HTTP_ACCEPT_LANGUAGE="en")
 
