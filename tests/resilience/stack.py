@@ -350,13 +350,15 @@ def sql(database_url: str, query: str, *params: Any) -> list[tuple[Any, ...]]:
 
 
 def tasks_drained(database_url: str) -> bool:
-    """No task is waiting or running but the periodic chains (deferred retries count as waiting)."""
-    [(open_tasks,)] = sql(
+    """No task is waiting or running but the periodic chains (deferred retries count as waiting), and
+    no report waits for the workers' watch to enqueue its drain (the doors enqueue nothing)."""
+    [(open_tasks, waiting_reports)] = sql(
         database_url,
-        "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status IN ('READY', 'RUNNING')"
-        " AND task_path NOT IN ('notifications.tasks.deadline_watch', 'notifications.tasks.task_reaper')",
+        "SELECT (SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status IN ('READY', 'RUNNING')"
+        " AND task_path NOT IN ('notifications.tasks.deadline_watch', 'notifications.tasks.task_reaper')),"
+        " (SELECT count(*) FROM hotline_inboundreport WHERE status = 'pending' AND attempts = 0)",
     )
-    return bool(open_tasks == 0)
+    return bool(open_tasks == 0 and waiting_reports == 0)
 
 
 def case_with_text(database_url: str, marker: str) -> str | None:
