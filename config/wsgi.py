@@ -1,4 +1,4 @@
-"""The WSGI application of the web tier (gunicorn): Django, with a slimmer stack for the Twilio webhooks."""
+"""The WSGI application of the web tier (gunicorn): Django, with slimmer stacks for the public doors."""
 
 import os
 from collections.abc import Callable, Iterable
@@ -13,13 +13,17 @@ from django.utils.module_loading import import_string
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 
-class WebhookHandler(WSGIHandler):
-    """Django for ``settings.WEBHOOK_PREFIX``: Twilio's signed POSTs carry no cookie, choose their
-    language from the message and are never framed, so they skip sessions, users, CSRF, language
-    negotiation, messages and framing headers (``settings.WEBHOOK_MIDDLEWARE``: the request id, the
-    metrics and the security headers stay). ~0.4 ms less server CPU per SMS (bench/README.md,
-    "Intake"). Under ASGI (``make run``) the webhooks take the whole stack, and answer the same.
+class DoorHandler(WSGIHandler):
+    """Django with only the middleware of one of ``settings.DOOR_STACKS``: Twilio's signed POSTs and
+    the public report API carry no session cookie, so they skip sessions, users, CSRF, messages and
+    framing headers (the request id, the metrics and the security headers stay). ~0.4 ms less server
+    CPU per SMS (bench/README.md, "Intake"). Under ASGI (``make run``) they take the whole stack, and
+    answer the same.
     """
+
+    def __init__(self, middleware: list[str]) -> None:
+        self.middleware = middleware
+        super().__init__()
 
     def load_middleware(self, is_async: bool = False) -> None:
         """``BaseHandler.load_middleware`` for a list of synchronous middleware."""
@@ -27,7 +31,7 @@ class WebhookHandler(WSGIHandler):
         self._template_response_middleware: list[Any] = []
         self._exception_middleware: list[Any] = []
         handler = convert_exception_to_response(self._get_response)  # type: ignore[attr-defined]
-        for path in reversed(settings.WEBHOOK_MIDDLEWARE):
+        for path in reversed(self.middleware):
             middleware = import_string(path)(handler)
             if hasattr(middleware, "process_view"):
                 self._view_middleware.insert(0, middleware.process_view)
@@ -38,9 +42,10 @@ class WebhookHandler(WSGIHandler):
 
 
 _django = get_wsgi_application()
-_webhooks = WebhookHandler()
+_doors = [(prefix, DoorHandler(middleware)) for prefix, middleware in settings.DOOR_STACKS.items()]
 
 
 def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-    handler = _webhooks if environ.get("PATH_INFO", "").startswith(settings.WEBHOOK_PREFIX) else _django
+    path = environ.get("PATH_INFO", "")
+    handler = next((door for prefix, door in _doors if path.startswith(prefix)), _django)
     return handler(environ, start_response)

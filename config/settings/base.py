@@ -60,14 +60,14 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-# Twilio's webhooks, served by a slimmer Django stack under WSGI (config/wsgi.py).
-WEBHOOK_PREFIX = "/hotline/twilio/"
-WEBHOOK_MIDDLEWARE = [
-    path
-    for path in MIDDLEWARE
-    if path.rsplit(".", 1)[-1]
-    in {"RequestIdMiddleware", "RequestMetricsMiddleware", "SecurityMiddleware", "SecurityHeadersMiddleware"}
-]
+# Paths served by a slimmer Django stack under WSGI (config/wsgi.py): Twilio's signed webhooks and the
+# public report API (receipt and password, no account) carry no session cookie and need no CSRF check,
+# user, messages or framing header; the public API still answers in the reporter's language.
+_DOOR_KEEPS = {"RequestIdMiddleware", "RequestMetricsMiddleware", "SecurityMiddleware", "SecurityHeadersMiddleware"}
+DOOR_STACKS = {
+    "/hotline/twilio/": [path for path in MIDDLEWARE if path.rsplit(".", 1)[-1] in _DOOR_KEEPS],
+    "/api/v1/reports/": [path for path in MIDDLEWARE if path.rsplit(".", 1)[-1] in _DOOR_KEEPS | {"LocaleMiddleware"}],
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

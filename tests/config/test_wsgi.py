@@ -1,8 +1,10 @@
-"""The web tier's WSGI application (gunicorn): the Twilio webhooks take a slimmer Django stack."""
+"""The web tier's WSGI application (gunicorn): the Twilio webhooks and the public report API take
+slimmer Django stacks."""
 
 from __future__ import annotations
 
 import io
+import json
 import sys
 from typing import Any
 from urllib.parse import urlencode
@@ -70,6 +72,32 @@ def test_a_forged_sms_is_refused_and_stores_nothing() -> None:
     status, _, _ = call("POST", SMS, body, HTTP_X_TWILIO_SIGNATURE="bm90IGEgc2lnbmF0dXJl")
 
     assert status.startswith("403") and not InboundReport.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)  # the handler closes connections as gunicorn's requests end
+def test_the_public_report_api_answers_in_the_reporters_language_without_a_session() -> None:
+    report = {"description": "仓库消防通道被货物堵死", "password": "pw-123456", "category": "fire_safety"}
+    stored = call("POST", "/api/v1/reports/", json.dumps(report).encode(), CONTENT_TYPE="application/json")
+    wrong = {**report, "category": "nope"}
+    english = call(
+        "POST",
+        "/api/v1/reports/",
+        json.dumps(wrong).encode(),
+        CONTENT_TYPE="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    chinese = call(
+        "POST",
+        "/api/v1/reports/",
+        json.dumps(wrong).encode(),
+        CONTENT_TYPE="application/json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+
+    assert stored[0].startswith("201") and len(json.loads(stored[2])["receipt"]) == 16
+    assert "Set-Cookie" not in stored[1] and "X-Frame-Options" not in stored[1] and stored[1]["X-Request-ID"]
+    assert english[0].startswith("400") and "is not a valid choice" in english[2]
+    assert chinese[0].startswith("400") and "不是合法选项" in chinese[2]
 
 
 @pytest.mark.django_db(transaction=True)  # the handler closes connections as gunicorn's requests end
