@@ -174,6 +174,21 @@ def session_cpu_seconds(session_id: int) -> float:
     return total / _TICKS
 
 
+def command_cpu_seconds(command: str) -> float:
+    """User + system CPU of every process whose command name is ``command`` (``postgres``: the
+    server and all its backends), for the share of a request spent outside the server's session."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, rest = stat.read_text().split(" (", 1)[1].rsplit(")", 1)
+        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+            continue
+        if name == command:
+            fields = rest.split()
+            total += int(fields[11]) + int(fields[12])
+    return total / _TICKS
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

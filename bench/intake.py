@@ -47,7 +47,10 @@ from django.views.decorators.csrf import csrf_exempt
 from twilio.request_validator import RequestValidator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from http_process_model import session_cpu_seconds  # bench/ is on the path: run as a script or with --chdir bench
+from http_process_model import (  # bench/ is on the path: run as a script or with --chdir bench
+    command_cpu_seconds,
+    session_cpu_seconds,
+)
 
 from config.env import database_from_url
 
@@ -128,6 +131,7 @@ class Run:
     requests: int
     errors: int
     cpu_ms: float = 0.0  # server CPU (user + system, all gunicorn processes) per request
+    db_ms: float = 0.0  # PostgreSQL's CPU (the server and its backends) per request
 
 
 def free_port() -> int:
@@ -364,7 +368,7 @@ def main() -> None:
                 (hotline, hotline_port, MAILBOX_PATH, mailbox, as_json, "web mailbox (JSON)"),
             ]
             for server, port, target_path, lines, content_type, target in plan:
-                cpu_before = session_cpu_seconds(server.pid)
+                cpu_before, db_before = session_cpu_seconds(server.pid), command_cpu_seconds("postgres")
                 run = wrk(
                     port=port,
                     path=target_path,
@@ -375,12 +379,13 @@ def main() -> None:
                     target=target,
                 )
                 run.cpu_ms = (session_cpu_seconds(server.pid) - cpu_before) * 1000 / max(run.requests, 1)
+                run.db_ms = (command_cpu_seconds("postgres") - db_before) * 1000 / max(run.requests, 1)
                 if clients:
                     runs.append(run)
                     print(
                         f"{run.clients:>3} clients  {run.target:<20} {run.rps:8.1f} req/s  "
                         f"p50 {run.p50_ms:7.1f} ms  p99 {run.p99_ms:7.1f} ms  errors {run.errors}/{run.requests}  "
-                        f"{run.cpu_ms:5.2f} CPU ms/req",
+                        f"{run.cpu_ms:5.2f} CPU ms/req  PostgreSQL {run.db_ms:4.2f} ms/req",
                         flush=True,
                     )
     finally:
@@ -399,15 +404,16 @@ def write_readme(runs: list[Run], seconds: int, load: tuple[float, float], cost:
     anchors = {("SMS webhook", r.clients): r for r in runs if r.target == "minimal form view"}
     anchors |= {("web mailbox (JSON)", r.clients): r for r in runs if r.target == "minimal JSON view"}
     rows = [
-        "| clients | endpoint | req/s | p50 ms | p99 ms | non-2xx | ratio to minimal view | server CPU ms/req |",
-        "|---|---|---|---|---|---|---|---|",
+        "| clients | endpoint | req/s | p50 ms | p99 ms | non-2xx | ratio to minimal view | server CPU ms/req "
+        "| PostgreSQL CPU ms/req |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for run in runs:
         anchor = anchors.get((run.target, run.clients))
         ratio = f"{run.rps / anchor.rps:.0%}" if anchor and anchor.rps else ""
         rows.append(
             f"| {run.clients} | {run.target} | {run.rps:.0f} | {run.p50_ms:.1f} | {run.p99_ms:.1f} | "
-            f"{run.errors}/{run.requests} | {ratio} | {run.cpu_ms:.2f} |"
+            f"{run.errors}/{run.requests} | {ratio} | {run.cpu_ms:.2f} | {run.db_ms:.2f} |"
         )
     machine = (
         f"{os.cpu_count()} cores, {platform.machine()}, {platform.python_implementation()} {platform.python_version()}"
@@ -420,7 +426,9 @@ def write_readme(runs: list[Run], seconds: int, load: tuple[float, float], cost:
             f"PostgreSQL 15 (pool_max=2 per worker), Redis 7, wrk 1 thread, {seconds} s per row. The machine was "
             f"shared with other work while measuring (load average {load[0]:.1f} before, {load[1]:.1f} after, "
             "2 cores): compare rows of the same run, not with other machines. Server CPU ms/req: user + system "
-            "CPU of the server's processes per request served; it moves far less with the neighbours' load.",
+            "CPU of the server's processes per request served; it moves far less with the neighbours' load. "
+            "PostgreSQL CPU ms/req: the same for PostgreSQL's processes; on two cores throughput follows the "
+            "sum of both (with Redis and wrk, ~0.1–0.2 ms).",
             "",
             *rows,
             "",
