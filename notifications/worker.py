@@ -61,16 +61,7 @@ class ResilientWorker(Worker):
 
     def start_thread(self, name: str) -> threading.Thread:
         """Run in a daemon thread of this process; the thread's database connections close when it ends."""
-
-        def run() -> None:
-            try:
-                self.run()
-            finally:
-                connections.close_all()
-
-        thread = threading.Thread(target=run, name=name, daemon=True)
-        thread.start()
-        return thread
+        return _daemon(self.run, name)
 
     def run(self) -> None:
         stop = threading.Event()
@@ -99,17 +90,12 @@ class ResilientWorker(Worker):
             return None
 
         def watching() -> None:
-            try:
-                while not stop.is_set():
-                    self.watches_run(watches)
-                    close_old_connections()
-                    stop.wait(self.interval)
-            finally:
-                connections.close_all()
+            while not stop.is_set():
+                self.watches_run(watches)
+                close_old_connections()
+                stop.wait(self.interval)
 
-        thread = threading.Thread(target=watching, name=f"{self.worker_id}-watches", daemon=True)
-        thread.start()
-        return thread
+        return _daemon(watching, f"{self.worker_id}-watches")
 
     def watches_run(self, watches: list[Callable[[], object]]) -> None:
         """Each watch once; a failing one (the database away) is logged by class and tried next time."""
@@ -155,3 +141,17 @@ class ResilientWorker(Worker):
             else:
                 logger.warning("Database reachable again; worker %s resumes", self.worker_id)
                 return
+
+
+def _daemon(target: Callable[[], None], name: str) -> threading.Thread:
+    """``target`` in a started daemon thread whose database connections close when it ends."""
+
+    def run() -> None:
+        try:
+            target()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+    return thread

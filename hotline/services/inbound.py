@@ -80,8 +80,10 @@ def _literal(state: str) -> str:
     return f"'{state}'"
 
 
-# The columns whose value depends on whether the message joins: (value if new, value if it joins).
-_ON_JOIN = ("receipt_index", "sender_index", "reply")
+# What a message that joins keeps instead of a new report's receipt, sender and reply (``Recent``).
+_JOINED: dict[str, Any] = {"receipt_index": None, "sender_index": "", "reply": ""}
+# The columns a first message takes from the lookup of the number's latest open report.
+_FROM_LATEST = {"join_case": "latest.case_id", "join_inbound": "latest.inbound_id"}
 
 
 def _claim_or_join_sql() -> str:
@@ -89,10 +91,10 @@ def _claim_or_join_sql() -> str:
     choice is made by the INSERT itself, so the message costs one round trip, not a read and a write."""
     items = []
     for f in _FIELDS:
-        if f.name in _ON_JOIN:
+        if f.name in _JOINED:
             items.append("CASE WHEN latest.case_id IS NULL AND latest.inbound_id IS NULL THEN %s ELSE %s END")
-        elif f.name in ("join_case", "join_inbound"):
-            items.append(f"latest.{'case_id' if f.name == 'join_case' else 'inbound_id'}")
+        elif f.name in _FROM_LATEST:
+            items.append(_FROM_LATEST[f.name])
         else:
             items.append("%s")
     # ``WHERE TRUE`` tells SQLite's parser that ON CONFLICT belongs to the INSERT, not to a join.
@@ -176,7 +178,8 @@ def inbound_store(arrival: Arrival) -> tuple[InboundReport, bool]:
         return _built_without_worker(InboundReport.objects.get(sid=arrival.sid)), False
     inbound.pk, inbound.join_case_id, inbound.join_inbound_id = claimed
     if arrival.recent is not None and (inbound.join_case_id or inbound.join_inbound_id):
-        inbound.receipt_index, inbound.sender_index, inbound.reply = None, "", ""
+        for name, value in _JOINED.items():
+            setattr(inbound, name, value)
     inbound._state.adding = False
     inbound._state.db = connection.alias
     return _built_without_worker(inbound), True
@@ -187,12 +190,11 @@ def _prepared(f: models.Field[Any, Any], value: Any) -> Any:
 
 
 def _claim_or_join_params(values: list[Any], recent: Recent) -> list[Any]:
-    joined = {"receipt_index": None, "sender_index": "", "reply": ""}
     params: list[Any] = []
     for f, value in zip(_FIELDS, values, strict=True):
-        if f.name in _ON_JOIN:
-            params += [value, _prepared(f, joined[f.name])]
-        elif f.name not in ("join_case", "join_inbound"):
+        if f.name in _JOINED:
+            params += [value, _prepared(f, _JOINED[f.name])]  # (if new, if it joins), as the CASE has them
+        elif f.name not in _FROM_LATEST:
             params.append(value)
     since = _prepared(_CREATED_AT, recent.since)
     return [*params, recent.sender_index, since, recent.sender_index, since]

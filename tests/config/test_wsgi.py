@@ -77,22 +77,14 @@ def test_a_forged_sms_is_refused_and_stores_nothing() -> None:
 @pytest.mark.django_db(transaction=True)  # the handler closes connections as gunicorn's requests end
 def test_the_public_report_api_answers_in_the_reporters_language_without_a_session() -> None:
     report = {"description": "仓库消防通道被货物堵死", "password": "pw-123456", "category": "fire_safety"}
-    stored = call("POST", "/api/v1/reports/", json.dumps(report).encode(), CONTENT_TYPE="application/json")
+
+    def submit(body: dict[str, str], **headers: str) -> tuple[str, dict[str, str], str]:
+        return call("POST", "/api/v1/reports/", json.dumps(body).encode(), CONTENT_TYPE="application/json", **headers)
+
+    stored = submit(report)
     wrong = {**report, "category": "nope"}
-    english = call(
-        "POST",
-        "/api/v1/reports/",
-        json.dumps(wrong).encode(),
-        CONTENT_TYPE="application/json",
-        HTTP_ACCEPT_LANGUAGE="en",
-    )
-    chinese = call(
-        "POST",
-        "/api/v1/reports/",
-        json.dumps(wrong).encode(),
-        CONTENT_TYPE="application/json",
-        HTTP_ACCEPT_LANGUAGE="zh-hans",
-    )
+    english = submit(wrong, HTTP_ACCEPT_LANGUAGE="en")
+    chinese = submit(wrong, HTTP_ACCEPT_LANGUAGE="zh-hans")
 
     assert stored[0].startswith("201") and len(json.loads(stored[2])["receipt"]) == 16
     assert "Set-Cookie" not in stored[1] and "X-Frame-Options" not in stored[1] and stored[1]["X-Request-ID"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -29,6 +28,7 @@ from hotline import tasks
 from hotline.models import InboundReport
 from notifications.worker import ResilientWorker
 from tests.hotline.conftest import SMS, Post, receipt_in, run_worker, sms
+from tests.resilience.stack import wait_until
 
 DRAIN_PATH = "hotline.tasks.inbound_drain"
 UNREACHABLE_REDIS = {
@@ -143,10 +143,7 @@ def test_a_running_worker_builds_a_report_within_seconds_of_its_commit(twilio_po
     thread = worker.start_thread("task-worker")
     try:
         receipt = text(twilio_post, 1)
-        deadline = time.monotonic() + 10
-        while not built(receipt):
-            assert time.monotonic() < deadline, "the worker did not build the report"
-            time.sleep(0.1)
+        wait_until(lambda: built(receipt), seconds=10, what="the worker to build the report")
     finally:
         worker.running = False
         thread.join(timeout=10)
