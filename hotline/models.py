@@ -58,17 +58,21 @@ class InboundReport(models.Model):
         BUILT = "built", _("Registered as a case")
         ANSWERED = "answered", _("Answered, nothing to register")
 
-    sid = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    sid = models.CharField(max_length=64, null=True, blank=True)
     channel = models.CharField(max_length=16, choices=Channel.choices)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
-    receipt_index = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    receipt_index = models.CharField(max_length=64, null=True, blank=True, editable=False)
     sender_index = models.CharField(max_length=64, blank=True, editable=False)
     payload = EncryptedTextField(blank=True)
     reply = EncryptedTextField(blank=True)
     # Set when the reply told the reporter that this message joins an earlier report.
-    join_case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    join_inbound = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    join_case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    join_inbound = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=200, blank=True)
     request_id = models.CharField(max_length=128, blank=True, editable=False)
@@ -78,6 +82,13 @@ class InboundReport(models.Model):
     class Meta:
         verbose_name = _("inbound report")
         verbose_name_plural = _("inbound reports")
+        # Every index here is written by the door's INSERT, so each is as small as its readers allow:
+        # the unique columns are constraints (no second, pattern-matching index on PostgreSQL), and
+        # the mostly-empty links and the worker's queue index only hold the rows they are looked up by.
+        constraints = [
+            models.UniqueConstraint(fields=["sid"], name="hotline_inbound_sid"),
+            models.UniqueConstraint(fields=["receipt_index"], name="hotline_inbound_receipt"),
+        ]
         indexes = [
             # What a first SMS looks up in its INSERT to choose its reply: this number's latest waiting report.
             models.Index(
@@ -85,7 +96,14 @@ class InboundReport(models.Model):
                 name="hotline_inbound_pending_sender",
                 condition=models.Q(status="pending"),
             ),
-            models.Index(fields=["status", "created_at"], name="hotline_inbound_status"),
+            # The worker's queue: rows still waiting for their case.
+            models.Index(fields=["created_at"], name="hotline_inbound_waiting", condition=models.Q(status="pending")),
+            *(
+                models.Index(
+                    fields=[link], name=f"hotline_inbound_{link}", condition=models.Q(**{f"{link}__isnull": False})
+                )
+                for link in ("case", "join_case", "join_inbound")
+            ),
         ]
 
     def __str__(self) -> str:
