@@ -96,8 +96,9 @@ class InboundReport(models.Model):
                 name="hotline_inbound_pending_sender",
                 condition=models.Q(status="pending"),
             ),
-            # The worker's queue: rows still waiting for their case.
-            models.Index(fields=["created_at"], name="hotline_inbound_waiting", condition=models.Q(status="pending")),
+            # The worker's queue: rows still waiting for their case, in the order a drain reads them. Not
+            # on created_at: the planner could then take it for the lookup above, and walk every waiting row.
+            models.Index(fields=["id"], name="hotline_inbound_waiting", condition=models.Q(status="pending")),
             *(
                 models.Index(
                     fields=[link], name=f"hotline_inbound_{link}", condition=models.Q(**{f"{link}__isnull": False})

@@ -64,7 +64,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="inboundreport",
             index=models.Index(
-                condition=models.Q(("status", "pending")), fields=["created_at"], name="hotline_inbound_waiting"
+                condition=models.Q(("status", "pending")), fields=["id"], name="hotline_inbound_waiting"
             ),
         ),
         migrations.AddIndex(
