@@ -4,8 +4,9 @@
     .venv/bin/python bench/intake.py                      # 1, 10, 50 clients, 10 s each; ~3 minutes
     .venv/bin/python bench/intake.py --seconds 20 --levels 10
 
-Both servers run under gunicorn with 2 sync workers on PostgreSQL (the production process model,
-docs/deployment.md):
+Both servers run under gunicorn with 2 sync workers on PostgreSQL — for the hotline that is the
+compose file's ``intake`` service, which serves the doors in production (docs/deployment.md);
+``--hotline-threads 4`` runs it as the ``web`` service instead (2 workers × 4 threads):
 - **hotline**: the real application with ``config.settings.production`` (sandbox Twilio, Redis),
   answering ``POST /hotline/twilio/sms/`` (every request a new MessageSid from a new number, signed
   with the twilio library's validator) and ``POST /api/v1/reports/`` (JSON, no files).
@@ -339,6 +340,9 @@ def main() -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/1")
     parser.add_argument("--no-readme", action="store_true")
     parser.add_argument("--worker-reports", type=int, default=600, help="reports built after the load (0: skip)")
+    parser.add_argument(
+        "--hotline-threads", type=int, default=1, help="threads per hotline worker (1: sync, as intake; 4: as web)"
+    )
     args = parser.parse_args()
     levels = [int(level) for level in args.levels.split(",")]
     env = environment(args.database_url, args.redis_url)
@@ -346,7 +350,12 @@ def main() -> None:
 
     hotline_port, minimal_port = free_port(), free_port()
     gunicorn = [str(BIN / "gunicorn"), "-w", "2", "-b"]
-    hotline = start([*gunicorn, f"127.0.0.1:{hotline_port}", "config.wsgi:application"], env, hotline_port)
+    threads = args.hotline_threads
+    hotline = start(
+        [*gunicorn, f"127.0.0.1:{hotline_port}", *worker_class(threads), "config.wsgi:application"],
+        {**env, "DATABASE_URL": env["DATABASE_URL"].replace("pool_max=2", f"pool_max={threads + 1}")},
+        hotline_port,
+    )
     minimal = start(
         [*gunicorn, f"127.0.0.1:{minimal_port}", "--chdir", str(ROOT / "bench"), "intake:minimal_app"],
         {**env, "INTAKE_MINIMAL": "1"},
@@ -397,10 +406,23 @@ def main() -> None:
     if cost is not None:
         print(f"worker: {cost.reports} cases built, {cost.cpu_ms:.1f} CPU ms per case", flush=True)
     if not args.no_readme:
-        write_readme(runs, args.seconds, load, cost)
+        write_readme(runs, args.seconds, load, cost, threads)
 
 
-def write_readme(runs: list[Run], seconds: int, load: tuple[float, float], cost: WorkerCost | None) -> None:
+def worker_class(threads: int) -> list[str]:
+    """gunicorn's options for ``threads`` per worker: sync workers for one (the intake service), gthread above."""
+    return ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []
+
+
+def write_readme(
+    runs: list[Run], seconds: int, load: tuple[float, float], cost: WorkerCost | None, threads: int
+) -> None:
+    servers = (
+        f"gunicorn: the hotline on 2 workers × {threads} threads (the compose file's web service), the minimal "
+        "view on 2 sync workers"
+        if threads > 1
+        else "gunicorn 2 sync workers each (the hotline as the compose file's intake service)"
+    )
     anchors = {("SMS webhook", r.clients): r for r in runs if r.target == "minimal form view"}
     anchors |= {("web mailbox (JSON)", r.clients): r for r in runs if r.target == "minimal JSON view"}
     rows = [
@@ -422,7 +444,7 @@ def write_readme(runs: list[Run], seconds: int, load: tuple[float, float], cost:
         [
             SECTION,
             "",
-            f"`bench/intake.py`, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine}; gunicorn 2 sync workers each, "
+            f"`bench/intake.py`, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine}; {servers}, "
             f"PostgreSQL 15 (pool_max=2 per worker), Redis 7, wrk 1 thread, {seconds} s per row. The machine was "
             f"shared with other work while measuring (load average {load[0]:.1f} before, {load[1]:.1f} after, "
             "2 cores): compare rows of the same run, not with other machines. Server CPU ms/req: user + system "

@@ -1,4 +1,4 @@
-"""The WSGI application of the web tier (gunicorn): Django, with slimmer stacks for the public doors."""
+"""The WSGI application of the web and intake tiers (gunicorn): Django, with slimmer stacks for the public doors."""
 
 import os
 from collections.abc import Callable, Iterable

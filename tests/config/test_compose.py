@@ -16,9 +16,11 @@ from typing import Any
 import pytest
 import yaml
 from compose_spec import PyCompose
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
+APP_SERVICES = ["web", "intake", "live", "worker"]
 OPERATOR_ENV = {"POSTGRES_PASSWORD": "pw", "ALLOWED_HOSTS": "hotline.example.gov.cn"}
 _VARIABLE = re.compile(r"\$(?:\$|\{(?P<name>[A-Z_][A-Z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\})")
 
@@ -53,7 +55,9 @@ def compose() -> dict[str, Any]:
 def test_it_is_valid_against_the_compose_schema() -> None:
     parsed = load(interpolate(COMPOSE.read_text(), OPERATOR_ENV))
     parsed.validate()
-    assert {"proxy", "web", "live", "worker", "migrate", "postgres", "redis", "minio"} <= set(parsed.service_names())
+    assert {"proxy", "web", "intake", "live", "worker", "migrate", "postgres", "redis", "minio"} <= set(
+        parsed.service_names()
+    )
 
 
 def test_the_schema_check_does_catch_mistakes() -> None:
@@ -87,7 +91,7 @@ def test_every_reference_points_at_something_defined(compose: dict[str, Any]) ->
 
 
 def test_app_services_wait_for_their_data_and_for_migrations(compose: dict[str, Any]) -> None:
-    for name in ["web", "live", "worker"]:
+    for name in APP_SERVICES:
         depends_on = compose["services"][name]["depends_on"]
         assert depends_on["postgres"]["condition"] == "service_healthy", name
         assert depends_on["redis"]["condition"] == "service_healthy", name
@@ -107,6 +111,18 @@ def test_two_web_replicas_behind_one_public_port(compose: dict[str, Any]) -> Non
     assert "location / { proxy_pass http://web; }" in proxy_conf
 
 
+def test_the_doors_have_their_own_sync_workers(compose: dict[str, Any]) -> None:
+    """Every prefix that takes the slim door stack (DOOR_STACKS) is proxied to intake, whose gunicorn
+    runs sync workers: a door added to the settings but not to the proxy fails here."""
+    intake = compose["services"]["intake"]
+    assert intake["deploy"]["replicas"] == 2
+    assert intake["command"][:2] == ["gunicorn", "config.wsgi:application"]
+    assert "--threads" not in intake["command"] and "--worker-class" not in intake["command"]
+    proxy_conf = " ".join(compose["configs"]["nginx_conf"]["content"].split())
+    routed = set(re.findall(r"location (\S+) \{ proxy_pass http://intake; \}", proxy_conf))
+    assert routed == set(settings.DOOR_STACKS)
+
+
 def test_each_role_runs_the_right_program(compose: dict[str, Any]) -> None:
     services = compose["services"]
     assert services["web"]["command"][:2] == ["gunicorn", "config.wsgi:application"]
@@ -119,13 +135,13 @@ def test_each_role_runs_the_right_program(compose: dict[str, Any]) -> None:
 
 def test_app_settings_are_documented_variables(compose: dict[str, Any]) -> None:
     documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", (ROOT / ".env.example").read_text(), re.M))
-    for name in ["web", "live", "worker", "migrate"]:
+    for name in [*APP_SERVICES, "migrate"]:
         for variable in compose["services"][name]["environment"]:
             assert variable.removesuffix("_FILE") in documented, f"{name}: {variable} is not in .env.example"
 
 
 def test_production_settings_run_in_every_app_container(compose: dict[str, Any]) -> None:
-    for name in ["web", "live", "worker", "migrate"]:
+    for name in [*APP_SERVICES, "migrate"]:
         env = compose["services"][name]["environment"]
         assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
         assert env["DATABASE_URL"].startswith("postgres://hotline:pw@postgres:5432/hotline?pool_max=")
@@ -138,9 +154,10 @@ def test_each_pool_covers_its_process_concurrency(compose: dict[str, Any]) -> No
     threads = int(web["command"][web["command"].index("--threads") + 1])
     pool = {
         name: int(compose["services"][name]["environment"]["DATABASE_URL"].rsplit("pool_max=", 1)[1])
-        for name in ["web", "live", "worker"]
+        for name in APP_SERVICES
     }
     assert pool["web"] >= threads
+    assert pool["intake"] >= 1  # sync workers: one request at a time
     assert pool["live"] >= 10
     assert pool["worker"] >= 1
 
@@ -149,5 +166,5 @@ def test_the_image_is_built_from_the_project(compose: dict[str, Any]) -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert dockerfile.startswith("#") and "FROM python:3.11" in dockerfile
     assert "USER hotline" in dockerfile  # not root
-    for name in ["web", "live", "worker", "migrate"]:
+    for name in [*APP_SERVICES, "migrate"]:
         assert compose["services"][name]["build"] == "."

@@ -1,6 +1,6 @@
 """The production process model of docs/deployment.md, run for real: the compose file's own web
-command (gunicorn, WSGI) handles HTTP and its live command (uvicorn, two processes) holds the
-websockets.
+command (gunicorn, WSGI) handles HTTP, its intake command (gunicorn, sync workers) the doors, and its
+live command (uvicorn, two processes) holds the websockets.
 
 A transition made over HTTP in a gunicorn worker must reach a socket held by uvicorn, another
 process: only Redis joins them. Without REDIS_URL (the embedded default) it cannot, which is why
@@ -22,8 +22,12 @@ import websockets
 import yaml
 from django.conf import settings
 from rest_framework.authtoken.models import Token
+from twilio.request_validator import RequestValidator
 
 from cases.models import Case
+from config.twilio import auth_token
+from hotline.models import InboundReport
+from tests.hotline.conftest import SMS, sms
 from tests.notifications import processes
 from tests.notifications.live_helpers import frame_about
 
@@ -66,6 +70,7 @@ def test_the_compose_commands_are_the_ones_tested() -> None:
         "--bind",
         "127.0.0.1:1234",
     ]
+    assert compose_command("intake", 1234)[2:6] == ["gunicorn", "config.wsgi:application", "--bind", "127.0.0.1:1234"]
     assert compose_command("live", 1234)[2:8] == [
         "uvicorn",
         "config.asgi:application",
@@ -74,6 +79,18 @@ def test_the_compose_commands_are_the_ones_tested() -> None:
         "--port",
         "1234",
     ]
+
+
+def test_the_intake_command_stores_and_answers_a_signed_sms() -> None:
+    """The compose file's intake service (sync workers for the doors) serves the whole application;
+    the proxy sends it only the doors (tests/config/test_compose.py)."""
+    sid = "SM" + "7" * 32
+    params = sms(sid, "仓库消防通道被货物堵死")
+    with serving("intake") as intake:
+        signature = RequestValidator(auth_token()).compute_signature(intake.http + SMS, params)
+        response = requests.post(intake.http + SMS, data=params, headers={"X-Twilio-Signature": signature}, timeout=30)
+    assert response.status_code == 200 and "回执" in response.text
+    assert InboundReport.objects.filter(sid=sid).exists()
 
 
 def test_a_transition_over_wsgi_reaches_a_socket_held_by_the_live_tier(
