@@ -6,8 +6,10 @@
     .venv/bin/python bench/reconcile.py var/load/<run>                # then prove nothing was lost
 
 Set-up, all on this machine: the service runs as docs/deployment.md deploys it, on
-``config.settings.production`` — gunicorn (2 workers × 4 threads) for HTTP, the compose file's
-two live replicas for websockets (uvicorn, one process each), two ``db_worker`` processes — on
+``config.settings.production`` — the compose file's web (gunicorn, 2 workers × 4 threads) for the
+staff calls and its intake (gunicorn, 2 sync workers) for the webhooks, mailbox and lookups, as the
+proxy routes them, its two live replicas for websockets (uvicorn, one process each), two
+``task_worker`` processes — on
 PostgreSQL (``DATABASE_URL``, default the ``hf`` database, dropped and created afresh) and a
 private ``redis-server`` on a free port, with a fake Twilio API (tests/fakes/twilio_api.py) in
 this process that records what is sent.
@@ -115,9 +117,10 @@ class Generator:
         self.log.append(entry)
 
     async def _signed(self, path: str, form: dict[str, str], query: str = "") -> tuple[int, str]:
-        url = self.stack.http + path + query
-        signature = RequestValidator(AUTH_TOKEN).compute_signature(url, form)
-        async with self.session.post(url, data=form, headers={"X-Twilio-Signature": signature}) as response:
+        signature = RequestValidator(AUTH_TOKEN).compute_signature(self.stack.http + path + query, form)
+        async with self.session.post(
+            self.stack.doors + path + query, data=form, headers={"X-Twilio-Signature": signature}
+        ) as response:
             return response.status, await response.text()
 
     async def sms(self, entry: Logged, number: int) -> None:
@@ -154,7 +157,7 @@ class Generator:
         form.add_field("description", description)
         form.add_field("password", PASSWORD)
         form.add_field("files", photo, filename="photo.jpg", content_type="image/jpeg")
-        async with self.session.post(f"{self.stack.http}/api/v1/reports/", data=form) as response:
+        async with self.session.post(f"{self.stack.doors}/api/v1/reports/", data=form) as response:
             entry.status = response.status
             if response.status == 201:
                 entry.receipt = str((await response.json())["receipt"])
@@ -166,7 +169,7 @@ class Generator:
             return await self.mailbox(entry, number)
         entry.receipt = random.choice(self.receipts)
         payload = {"receipt": entry.receipt, "password": PASSWORD}
-        async with self.session.post(f"{self.stack.http}/api/v1/reports/lookup/", json=payload) as response:
+        async with self.session.post(f"{self.stack.doors}/api/v1/reports/lookup/", json=payload) as response:
             entry.status = response.status
             await response.read()
         return None
@@ -407,7 +410,7 @@ def main() -> None:
         MEDIA_ROOT=str(media),
         HOTLINE_RATE_LIMITS=NO_FLOOD_GUARDS,
     )
-    stack = Stack(env=env, web_port=web_port, logs=out, workers=2, lives=2)
+    stack = Stack(env=env, web_port=web_port, logs=out, workers=2, lives=2, intake=True)
     stack.prepare(("dispatcher", "bureau-supervisor"))
     stack.start()
     load_before = os.getloadavg()

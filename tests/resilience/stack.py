@@ -256,19 +256,27 @@ class Process:
 
 @dataclass
 class Stack:
-    """web (gunicorn) + M live (uvicorn) + N db_workers, all sharing one database and one Redis."""
+    """web (gunicorn) + M live (uvicorn) + N db_workers, all sharing one database and one Redis; with
+    ``intake``, also the compose file's intake service, which the proxy sends the doors to."""
 
     env: dict[str, str]
     web_port: int
     logs: Path
     workers: int = 1
     lives: int = 1
+    intake: bool = False
     processes: dict[str, Process] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
 
     @property
     def http(self) -> str:
         return f"http://{PUBLIC_HOST}:{self.web_port}"
+
+    @property
+    def doors(self) -> str:
+        """Where the proxy sends Twilio's webhooks and the public report API (sign them for ``http``)."""
+        process = self.processes.get("intake")
+        return f"http://{PUBLIC_HOST}:{process.port}" if process else self.http
 
     @property
     def ws(self) -> str:
@@ -319,6 +327,9 @@ class Stack:
 
     def start(self) -> Stack:
         self._process("web", compose_command("web", self.web_port), self.web_port)
+        if self.intake:
+            intake_port = free_port()
+            self._process("intake", compose_command("intake", intake_port), intake_port)
         for number in range(1, self.lives + 1):
             live_port = free_port()
             self._process("live" if number == 1 else f"live-{number}", compose_command("live", live_port), live_port)
