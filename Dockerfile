@@ -26,4 +26,4 @@ RUN pip install --no-deps -e . \
 USER hotline
 EXPOSE 8000
 # Overridden per service in docker-compose.yml; this default serves HTTP only.
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--worker-class", "gthread", "--threads", "4", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--worker-class", "gthread", "--threads", "4", "--config", "python:config.gunicorn"]

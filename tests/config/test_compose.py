@@ -133,6 +133,18 @@ def test_each_role_runs_the_right_program(compose: dict[str, Any]) -> None:
     assert (ROOT / "config" / "asgi.py").exists()
 
 
+def test_every_gunicorn_loads_the_shared_settings(compose: dict[str, Any]) -> None:
+    """config/gunicorn.py holds what they share, the access log that leaves out query strings among it."""
+    cmd = re.search(r"^CMD (\[.*\])$", (ROOT / "Dockerfile").read_text(), re.M)
+    assert cmd
+    for command in [
+        compose["services"]["web"]["command"],
+        compose["services"]["intake"]["command"],
+        json.loads(cmd[1]),
+    ]:
+        assert command[0] == "gunicorn" and "python:config.gunicorn" in command, command
+
+
 def test_app_settings_are_documented_variables(compose: dict[str, Any]) -> None:
     documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", (ROOT / ".env.example").read_text(), re.M))
     for name in [*APP_SERVICES, "migrate"]:

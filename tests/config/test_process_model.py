@@ -22,7 +22,6 @@ import websockets
 import yaml
 from django.conf import settings
 from rest_framework.authtoken.models import Token
-from twilio.request_validator import RequestValidator
 
 from cases.models import Case
 from config.twilio import auth_token
@@ -30,6 +29,7 @@ from hotline.models import InboundReport
 from tests.hotline.conftest import SMS, sms
 from tests.notifications import processes
 from tests.notifications.live_helpers import frame_about
+from tests.resilience.stack import signed_post
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -87,8 +87,7 @@ def test_the_intake_command_stores_and_answers_a_signed_sms() -> None:
     sid = "SM" + "7" * 32
     params = sms(sid, "仓库消防通道被货物堵死")
     with serving("intake") as intake:
-        signature = RequestValidator(auth_token()).compute_signature(intake.http + SMS, params)
-        response = requests.post(intake.http + SMS, data=params, headers={"X-Twilio-Signature": signature}, timeout=30)
+        response = signed_post(intake.http, SMS, params, auth_token=auth_token())
     assert response.status_code == 200 and "回执" in response.text
     assert InboundReport.objects.filter(sid=sid).exists()
 
